@@ -1,0 +1,243 @@
+// The JSON contract: what `dumptriage --json` prints and what triageFile() returns. Field names are
+// a contract other tools rely on: add freely, never rename or remove without bumping
+// schemaVersion. Documented in schema/report.schema.json and README.md.
+//
+// Addresses, codes, checksums and args are lowercase hex strings ("0xc0000005"), never JSON
+// numbers (a 64-bit address does not fit a double).
+
+import type { DumpWarning } from '../errors.js';
+import { hex } from '../util/hex.js';
+import type { Arch, CpuContext, DumpFacts, ModuleFacts, UnloadedModuleFacts } from './facts/types.js';
+
+export const SCHEMA_VERSION = 1;
+
+export interface ReportInput {
+  path: string | null;
+  size: number;
+  format: 'minidump' | 'kernel';
+  dumpType: string;
+  arch: Arch;
+  /** Bytes read from the dump to produce this report. */
+  bytesRead: number;
+}
+
+export interface ReportSystem {
+  os: string;
+  osVersion?: string;
+  build?: number;
+  servicePack?: string;
+  productType?: string;
+  cpuCount?: number;
+  cpuVendor?: string;
+  cpuDescription?: string;
+  crashTime?: string;
+  uptimeSeconds?: number;
+  hostName?: string;
+}
+
+export interface ReportException {
+  code: string;
+  name: string;
+  address: string;
+  threadId: number;
+  flags?: string;
+  parameters: string[];
+}
+
+export interface ReportBugcheck {
+  code: string;
+  name: string;
+  args: [string, string, string, string];
+}
+
+export interface ReportModule {
+  name: string;
+  path: string;
+  base: string;
+  /** Byte size of the image. */
+  size: number;
+  /** End address (base + size), exclusive. */
+  end: string;
+  /** PE TimeDateStamp as seconds since 1970, and as ISO 8601. */
+  timestamp?: number;
+  timestampIso?: string;
+  checksum?: string;
+  version?: string;
+  pdb?: { name: string; guid: string; age: number; debugId: string };
+}
+
+export interface ReportUnloadedModule extends ReportModule {
+  unloadTime?: string;
+}
+
+export interface ReportThread {
+  id: number;
+  name?: string;
+  crashing: boolean;
+  /** Instruction and stack pointer of the thread's context, when recorded. */
+  ip?: string;
+  sp?: string;
+  stackStart?: string;
+  stackSize?: number;
+}
+
+export type VerdictKind = 'crash' | 'hang';
+export type Category = 'third-party-driver' | 'microsoft' | 'hardware' | 'memory-corruption' | 'application' | 'unknown';
+
+export interface ReportFrame {
+  index: number;
+  address: string;
+  /** module!+0xoffset, or the bare address */
+  symbol: string;
+  module?: string;
+  offset?: string;
+  /** 'context' (from a register) | 'scan' (found by stack scan) | 'fault' (fault address argument) */
+  trust: 'context' | 'scan' | 'fault' | 'cfi' | 'frame-pointer';
+  /** Stack address where a scanned return address was found. */
+  stackAddress?: string;
+  ignored?: boolean;
+  owner?: string;
+}
+
+export interface ReportFinding {
+  ruleId: string;
+  messageId: string;
+  message: string;
+  evidence: Array<{ struct: string; offset: string }>;
+}
+
+export interface ProbableCause {
+  module: string | null;
+  image: string | null;
+  address: string | null;
+  offset: string | null;
+  /** 0..1 */
+  confidence: number;
+  reason: string;
+  owner?: string;
+  /** Module timestamp, ISO 8601, when known. */
+  imageTimestamp?: string;
+  imageVersion?: string;
+}
+
+export interface Verdict {
+  kind: VerdictKind;
+  /** What caused the stop: 'exception' | 'bugcheck' | 'manual-keyboard' | 'manual-debugger' | 'power-button' | 'nmi' | 'nmi-from-hypervisor' | 'watchdog' | 'hang-dump' ... */
+  trigger: string;
+  category: Category;
+  probableCause: ProbableCause;
+  bucketId: string;
+  followup: string;
+  /** One-sentence answer. */
+  summary: string;
+  frames: ReportFrame[];
+  findings: ReportFinding[];
+  advice: string[];
+  /** VMware/ESXi correlation, when logs were given (issue 6). */
+  hypervisor?: unknown;
+  /** How each verdict field was set, stage by stage. */
+  trail?: Array<{ stage: string; field: string; from: unknown; to: unknown }>;
+}
+
+export interface TriageReport {
+  schemaVersion: number;
+  input: ReportInput;
+  system?: ReportSystem;
+  exception?: ReportException;
+  bugcheck?: ReportBugcheck;
+  process?: { name?: string; pid?: number; commandLine?: string };
+  modules: ReportModule[];
+  unloadedModules: ReportUnloadedModule[];
+  threads: ReportThread[];
+  verdict: Verdict;
+  warnings: Array<{ code: string; message: string; offset?: string }>;
+  /** Format-specific detail (dump flags, breakpad/crashpad info, triage block summary). */
+  details?: Record<string, unknown>;
+}
+
+export function moduleToReport(m: ModuleFacts | UnloadedModuleFacts): ReportUnloadedModule {
+  const out: ReportUnloadedModule = {
+    name: m.name,
+    path: m.path,
+    base: hex(m.base),
+    size: m.size,
+    end: hex(m.base + BigInt(m.size)),
+  };
+  if (m.timestamp !== undefined) {
+    out.timestamp = m.timestamp;
+    if (m.timestamp > 0) out.timestampIso = new Date(m.timestamp * 1000).toISOString();
+  }
+  if (m.checksum !== undefined) out.checksum = hex(m.checksum);
+  if ('version' in m && m.version) out.version = m.version;
+  if ('pdb' in m && m.pdb) out.pdb = { name: m.pdb.name, guid: m.pdb.guid, age: m.pdb.age, debugId: m.pdb.debugId };
+  if ('unloadTime' in m && m.unloadTime) out.unloadTime = m.unloadTime;
+  return out;
+}
+
+export function warningToReport(w: DumpWarning): { code: string; message: string; offset?: string } {
+  return w.offset === undefined ? { code: w.code, message: w.message } : { code: w.code, message: w.message, offset: hex(w.offset) };
+}
+
+function contextPointers(ctx: CpuContext | undefined): { ip?: string; sp?: string } {
+  return ctx ? { ip: hex(ctx.ip), sp: hex(ctx.sp) } : {};
+}
+
+export interface BuildReportInput {
+  facts: DumpFacts;
+  verdict: Verdict;
+  path: string | null;
+  size: number;
+  bytesRead: number;
+  exceptionName: (code: number) => string;
+  bugcheckName: (code: number) => string;
+  details?: Record<string, unknown>;
+}
+
+/** Facts + verdict → the JSON contract. */
+export function buildReport(i: BuildReportInput): TriageReport {
+  const f = i.facts;
+  const report: TriageReport = {
+    schemaVersion: SCHEMA_VERSION,
+    input: { path: i.path, size: i.size, format: f.format, dumpType: f.dumpType, arch: f.arch, bytesRead: i.bytesRead },
+    system: { ...f.system },
+    modules: f.modules.map((m) => {
+      const r = moduleToReport(m);
+      delete r.unloadTime;
+      return r as ReportModule;
+    }),
+    unloadedModules: f.unloadedModules.map(moduleToReport),
+    threads: f.threads.map((t) => {
+      const r: ReportThread = { id: t.id, crashing: t.crashing, ...contextPointers(t.context) };
+      if (t.name !== undefined) r.name = t.name;
+      if (t.stack) {
+        r.stackStart = hex(t.stack.startAddress);
+        r.stackSize = t.stack.size;
+      }
+      return r;
+    }),
+    verdict: i.verdict,
+    warnings: f.warnings.map(warningToReport),
+  };
+  if (f.exception) {
+    const e = f.exception;
+    report.exception = {
+      code: hex(e.code >>> 0),
+      name: i.exceptionName(e.code >>> 0),
+      address: hex(e.address),
+      threadId: e.threadId,
+      flags: hex(e.flags >>> 0),
+      parameters: e.parameters.map(hex),
+    };
+  }
+  if (f.bugcheck) {
+    const b = f.bugcheck;
+    report.bugcheck = {
+      code: hex(b.code >>> 0),
+      name: i.bugcheckName(b.code >>> 0),
+      args: [hex(b.args[0]), hex(b.args[1]), hex(b.args[2]), hex(b.args[3])],
+    };
+  }
+  if (f.process) report.process = { ...f.process };
+  if (i.details) report.details = i.details;
+  return report;
+}

@@ -1,0 +1,65 @@
+// `dumptriage <file...>`: the verdict for each dump, human (default), --json (NDJSON) or --brief.
+
+import { readFile } from 'node:fs/promises';
+import { triageFile } from '../../index.js';
+import type { CommandDef } from '../command.js';
+import { EXIT, type CliIo } from '../io.js';
+import { toJson } from '../render/json.js';
+import { renderHuman } from '../render/human.js';
+import { renderBrief } from '../render/verdict.js';
+import { reportError } from './errors.js';
+
+export const analyzeCommand: CommandDef = {
+  command: ['$0 [files..]', 'analyze <files..>'],
+  describe: 'Triage one or more dumps: an !analyze -v style verdict',
+  builder: (y) =>
+    y
+      .positional('files', { type: 'string', array: true, describe: 'dump files (minidump, small, kernel, complete, bitmap)' })
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per file (NDJSON for several)' })
+      .option('human', { type: 'boolean', default: false, describe: 'human report (the default)' })
+      .option('brief', { type: 'boolean', default: false, describe: 'one line per dump' })
+      .option('pretty', { type: 'boolean', default: false, describe: 'indent JSON' })
+      .option('modules', { type: 'boolean', default: false, describe: 'list every module in the human report' })
+      .option('deep', { type: 'boolean', default: false, describe: 'allow whole-file work (full page maps)' })
+      .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
+      .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
+      .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner); it wins over the built-in list' })
+      .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate' })
+      .group(['json', 'human', 'brief', 'pretty', 'modules'], 'Output:')
+      .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:'),
+  run: async (args, io) => {
+    const files = (args.files as string[] | undefined) ?? [];
+    if (files.length === 0) {
+      io.stderr.write('dumptriage: no dump file given (try --help)\n');
+      return EXIT.usage;
+    }
+    let triageIniText: string | undefined;
+    if (args.triageIni) {
+      try {
+        triageIniText = await readFile(String(args.triageIni), 'utf8');
+      } catch (e) {
+        io.stderr.write(`dumptriage: cannot read --triage-ini ${String(args.triageIni)}: ${(e as Error).message}\n`);
+        return EXIT.usage;
+      }
+    }
+    let code: number = EXIT.ok;
+    for (const file of files) {
+      try {
+        const report = await triageFile(file, {
+          deep: Boolean(args.deep),
+          rules: args.rules as string[] | undefined,
+          experimental: Boolean(args.experimental),
+          triageIniText,
+          vmLogs: args.vmLogs as string[] | undefined,
+        });
+        if (args.json) io.stdout.write(`${toJson(report, Boolean(args.pretty))}\n`);
+        else if (args.brief) io.stdout.write(`${renderBrief(report)}\n`);
+        else io.stdout.write(`${renderHuman(report, { allModules: Boolean(args.modules) })}${files.length > 1 ? '\n' : ''}`);
+      } catch (e) {
+        reportError(io, e, file);
+        code = EXIT.badInput;
+      }
+    }
+    return code;
+  },
+};

@@ -1,0 +1,34 @@
+// `dumptriage dump <file>`: every decoded structure, like breakpad's minidump_dump.
+
+import { openDump } from '../../index.js';
+import type { CommandDef } from '../command.js';
+import { EXIT } from '../io.js';
+import { toJson } from '../render/json.js';
+import { renderTree } from '../render/tree.js';
+import { reportError } from './errors.js';
+
+export const dumpCommand: CommandDef = {
+  command: 'dump <file>',
+  describe: 'Print every decoded structure of a dump (raw header, streams, triage block, page map)',
+  builder: (y) =>
+    y
+      .positional('file', { type: 'string', demandOption: true })
+      .option('json', { type: 'boolean', default: false, describe: 'as JSON' })
+      .option('deep', { type: 'boolean', default: false, describe: 'decode whole-file structures too' }),
+  run: async (args, io) => {
+    const file = String(args.file);
+    try {
+      const dump = await openDump(file, { deep: Boolean(args.deep) });
+      try {
+        const tree = await dump.describe();
+        io.stdout.write(args.json ? `${toJson(tree, true)}\n` : renderTree(tree));
+      } finally {
+        await dump.close();
+      }
+      return EXIT.ok;
+    } catch (e) {
+      reportError(io, e, file);
+      return EXIT.badInput;
+    }
+  },
+};

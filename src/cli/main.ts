@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// The CLI only translates: yargs → options → library call → render → exit code.
+
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { commands } from './commands/index.js';
+import { EXIT, type CliIo, type CliState } from './io.js';
+
+const VERSION = '0.1.0';
+
+/** Run the CLI with `argv` (without node and script), writing to `io`. Returns the exit code. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const state: CliState = { exitCode: EXIT.ok };
+  let usageError: string | undefined;
+  let y = yargs(argv)
+    .scriptName('dumptriage')
+    .usage('$0 <file..> | $0 <command> ...\n\nWindows crash dump triage: minidumps, small/kernel/complete dumps, without a debugger or symbols.')
+    .env('DUMPTRIAGE')
+    .strict()
+    .exitProcess(false)
+    .version(VERSION)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      usageError = msg ?? err?.message ?? 'usage error';
+    });
+  for (const def of commands) {
+    y = y.command(def.command as string | string[], def.describe, def.builder, async (args) => {
+      state.exitCode = await def.run(args as Record<string, unknown>, io);
+    });
+  }
+  let helpText = '';
+  try {
+    await y.parseAsync(argv, {}, (_err, _args, output) => {
+      if (output) helpText = output;
+    });
+  } catch (e) {
+    usageError ??= (e as Error).message;
+  }
+  if (usageError !== undefined) {
+    io.stderr.write(`dumptriage: ${usageError}\n(try dumptriage --help)\n`);
+    return EXIT.usage;
+  }
+  if (helpText) io.stdout.write(`${helpText}\n`);
+  return state.exitCode;
+}
+
+function isMain(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`dumptriage: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+      process.exitCode = EXIT.badInput;
+    },
+  );
+}

@@ -1,0 +1,45 @@
+// Indented text rendering of a plain object tree (for `dumptriage dump`). Strings are escaped.
+
+import { hex } from '../../util/hex.js';
+import { escapeTerminal } from '../../util/escape.js';
+import { jsonReplacer } from './json.js';
+
+const MAX_ARRAY_SHOWN = 10_000;
+
+export function renderTree(value: unknown): string {
+  const lines: string[] = [];
+  walk(value, '', lines);
+  return `${lines.join('\n')}\n`;
+}
+
+function scalar(v: unknown): string {
+  if (typeof v === 'bigint') return hex(v);
+  if (typeof v === 'number') return Number.isInteger(v) && v > 9 ? `${hex(v)} (${v})` : String(v);
+  if (typeof v === 'string') return JSON.stringify(escapeTerminal(v));
+  if (v instanceof Uint8Array) return String(jsonReplacer('', v));
+  return String(v);
+}
+
+function isLeaf(v: unknown): boolean {
+  return v === null || typeof v !== 'object' || v instanceof Uint8Array;
+}
+
+function walk(v: unknown, indent: string, lines: string[], key?: string): void {
+  const label = key === undefined ? '' : `${key}: `;
+  if (isLeaf(v)) {
+    lines.push(`${indent}${label}${scalar(v)}`);
+    return;
+  }
+  if (Array.isArray(v)) {
+    lines.push(`${indent}${label}[${v.length}]`);
+    v.slice(0, MAX_ARRAY_SHOWN).forEach((item, i) => walk(item, `${indent}  `, lines, `[${i}]`));
+    if (v.length > MAX_ARRAY_SHOWN) lines.push(`${indent}  ... ${v.length - MAX_ARRAY_SHOWN} more`);
+    return;
+  }
+  if (key !== undefined) lines.push(`${indent}${key}`);
+  const inner = key === undefined ? indent : `${indent}  `;
+  for (const [k, child] of Object.entries(v as Record<string, unknown>)) {
+    if (child === undefined) continue;
+    walk(child, inner, lines, k);
+  }
+}

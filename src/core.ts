@@ -1,0 +1,67 @@
+// Platform-neutral entry: no node:fs here. Everything funnels into openDumpFromSource.
+
+import { BytesSource, CountingSource, type ByteSource } from './reader/byte-source.js';
+import { detectFormat } from './formats/detect.js';
+import type { Dump, OpenOptions } from './formats/dump.js';
+import { openMinidump } from './formats/minidump/index.js';
+import { openKernelDump } from './formats/kernel/index.js';
+import { isDumpError, DumpFormatError } from './errors.js';
+import { analyze } from './analysis/engine.js';
+import { buildReport, type TriageReport } from './analysis/report.js';
+import { exceptionName, bugcheckName } from './analysis/knowledge.js';
+import type { TriageOptions } from './defaults.js';
+
+export type { Dump, OpenOptions } from './formats/dump.js';
+export type { TriageOptions } from './defaults.js';
+
+/** Open a dump from any byte source. The caller closes the returned handle. */
+export async function openDumpFromSource(source: ByteSource, opts: OpenOptions = {}): Promise<Dump> {
+  const counting = source instanceof CountingSource ? source : new CountingSource(source);
+  try {
+    const fmt = await detectFormat(counting);
+    if (fmt === 'minidump') return await openMinidump(counting, opts);
+    return await openKernelDump(counting, fmt === 'kernel64' ? 64 : 32, opts);
+  } catch (e) {
+    throw wrapUnexpected(e, source.name);
+  }
+}
+
+export function openDumpFromBytes(bytes: Uint8Array, name = '<buffer>', opts: OpenOptions = {}): Promise<Dump> {
+  return openDumpFromSource(new BytesSource(bytes, name), opts);
+}
+
+/** Facts → verdict → report, for an open dump. */
+export async function triage(dump: Dump, opts: TriageOptions = {}, path: string | null = null): Promise<TriageReport> {
+  try {
+    const facts = await dump.facts();
+    const verdict = await analyze(facts, opts);
+    const details = dump.details ? await dump.details() : undefined;
+    return buildReport({
+      facts,
+      verdict,
+      path,
+      size: dump.source.size,
+      bytesRead: dump.source.bytesRead,
+      exceptionName,
+      bugcheckName,
+      details,
+    });
+  } catch (e) {
+    throw wrapUnexpected(e, path ?? dump.source.name);
+  }
+}
+
+/**
+ * Any non-DumpError escaping a parser is a bug, but the user still gets a typed error naming the
+ * file, never a bare stack trace.
+ */
+export function wrapUnexpected(e: unknown, path: string): Error {
+  if (isDumpError(e)) return e.withPath(path);
+  const err = e as Error;
+  return new DumpFormatError('BadValue', `internal decoding error: ${err?.message ?? String(e)}`, { path, cause: e });
+}
+
+export { hex } from './util/hex.js';
+export * from './errors.js';
+export type * from './analysis/report.js';
+export type * from './analysis/facts/types.js';

@@ -1,0 +1,34 @@
+// Hard limits, in one place, each with the reason for its value. Exceeding one is a warning with
+// a partial result wherever the rest of the dump is usable (the count is clamped), and a
+// LimitExceededError only where nothing sensible can follow.
+
+export const LIMITS = {
+  /** Streams in a minidump directory. Real dumps have < 30; breakpad caps at 4096. */
+  maxStreams: 4096,
+  /** Modules (user) or drivers (kernel). Big servers load ~600 drivers; processes ~2000 DLLs. */
+  maxModules: 16_384,
+  /** Threads in a minidump. Busy processes reach a few thousand. */
+  maxThreads: 65_536,
+  /** Memory ranges in MemoryList / Memory64List / MemoryInfoList (full dumps: ~100k regions). */
+  maxMemoryRanges: 1_000_000,
+  /** Handles in HandleData. */
+  maxHandles: 1_000_000,
+  /** Entries walked in a kernel linked list (PsLoadedModuleList...) before we call it a loop. */
+  maxListWalk: 16_384,
+  /** Characters in one string read from a dump (module paths are < 32k UTF-16 units by API). */
+  maxStringChars: 32_768,
+  /** Virtual pages translated in one triage (page-table walks are the dominant kernel cost). */
+  maxPagesTranslated: 65_536,
+  /** Bytes a single read may ask for: no structure we decode in one piece is larger. */
+  maxSingleRead: 64 * 1024 * 1024,
+  /** Bytes of a stream read in one go; larger streams are paged. */
+  streamReadCap: 16 * 1024 * 1024,
+  /** Bytes of stack scanned for return addresses (WinDbg's kv scans a few KiB). */
+  maxStackScanBytes: 256 * 1024,
+  /** Physical memory runs in a kernel dump header (real: < 100). */
+  maxPhysicalRuns: 4096,
+  /** Bytes of the default report, the budget the foundation issue sets. */
+  reportReadBudget: 256 * 1024,
+} as const;
+
+export type LimitName = keyof typeof LIMITS;

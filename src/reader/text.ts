@@ -1,0 +1,74 @@
+// All text decoding lives here. Text stays raw bytes until asked for.
+
+import iconv from 'iconv-lite';
+import { LIMITS } from '../limits.js';
+
+const utf16 = new TextDecoder('utf-16le', { fatal: false });
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** UTF-16LE to string; stops at the first NUL when `stopAtNul`. Invalid units become U+FFFD. */
+export function decodeUtf16(bytes: Uint8Array, stopAtNul = true): string {
+  let end = bytes.length & ~1;
+  if (stopAtNul) {
+    for (let i = 0; i + 1 < end; i += 2) {
+      if (bytes[i] === 0 && bytes[i + 1] === 0) {
+        end = i;
+        break;
+      }
+    }
+  }
+  end = Math.min(end, LIMITS.maxStringChars * 2);
+  return utf16.decode(bytes.subarray(0, end));
+}
+
+/** UTF-8 to string; stops at the first NUL when `stopAtNul`. */
+export function decodeUtf8(bytes: Uint8Array, stopAtNul = true): string {
+  let end = bytes.length;
+  if (stopAtNul) {
+    const nul = bytes.indexOf(0);
+    if (nul >= 0) end = nul;
+  }
+  return utf8.decode(bytes.subarray(0, Math.min(end, LIMITS.maxStringChars * 4)));
+}
+
+/**
+ * ANSI/OEM code page text (CSDVersion of old dumps, CommentStreamA, kernel ASCII names) via
+ * iconv-lite. Default windows-1252, which is what an English Windows writes.
+ */
+export function decodeAnsi(bytes: Uint8Array, codePage = 'windows-1252', stopAtNul = true): string {
+  let end = bytes.length;
+  if (stopAtNul) {
+    const nul = bytes.indexOf(0);
+    if (nul >= 0) end = nul;
+  }
+  const slice = bytes.subarray(0, Math.min(end, LIMITS.maxStringChars));
+  if (!iconv.encodingExists(codePage)) codePage = 'windows-1252';
+  return iconv.decode(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength), codePage);
+}
+
+/** Windows FILETIME (100 ns since 1601) to ISO 8601; undefined for 0 or absurd values. */
+export function filetimeToIso(ft: bigint): string | undefined {
+  if (ft <= 0n) return undefined;
+  const ms = Number(ft / 10_000n) - 11_644_473_600_000;
+  if (ms < 0 || ms > 8.64e15) return undefined;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+/** Unix time_t seconds to ISO 8601; undefined for 0. */
+export function unixToIso(seconds: number | bigint): string | undefined {
+  const s = Number(seconds);
+  if (!s || s < 0 || s > 8.64e12) return undefined;
+  return new Date(s * 1000).toISOString();
+}
+
+/** A 16-byte GUID in Microsoft's mixed-endian text form, uppercase, no braces. */
+export function formatGuid(b: Uint8Array): string {
+  const h = (i: number): string => b[i]!.toString(16).padStart(2, '0');
+  const d1 = [3, 2, 1, 0].map(h).join('');
+  const d2 = [5, 4].map(h).join('');
+  const d3 = [7, 6].map(h).join('');
+  const d4 = [8, 9].map(h).join('');
+  const d5 = [10, 11, 12, 13, 14, 15].map(h).join('');
+  return `${d1}-${d2}-${d3}-${d4}-${d5}`.toUpperCase();
+}

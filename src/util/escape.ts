@@ -1,0 +1,31 @@
+// Strings taken from a dump are hostile. Everything that reaches a terminal, an HTML page or a
+// CSV cell goes through one of these.
+
+// C0 and C1 controls, DEL, and the Unicode bidi overrides that can reorder what a terminal shows.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** For terminals: control characters (ESC included) become visible `\xNN` / `\u{NNNN}` escapes. */
+export function escapeTerminal(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const code = c.codePointAt(0)!;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+const HTML: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+/** For HTML text and attribute values. */
+export function escapeHtml(text: string): string {
+  return escapeTerminal(text).replace(/[&<>"'`]/g, (c) => HTML[c]!);
+}
+
+/**
+ * For one CSV cell (RFC 4180 quoting). Cells a spreadsheet would run as a formula (leading
+ * = + - @, tab or CR) get a leading apostrophe, the OWASP advice against CSV injection.
+ */
+export function escapeCsv(text: string): string {
+  let t = escapeTerminal(text);
+  if (/^[=+\-@\t\r]/.test(t)) t = `'${t}`;
+  return /[",\n\r]/.test(t) || t !== t.trim() ? `"${t.replace(/"/g, '""')}"` : t;
+}

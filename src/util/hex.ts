@@ -1,0 +1,33 @@
+// Hex formatting used in messages and in the JSON contract: lowercase, `0x` prefix, no padding
+// unless asked for. Addresses and codes are always strings in output, never JSON numbers.
+
+export function hex(value: number | bigint): string {
+  if (typeof value === 'bigint') return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
+  if (!Number.isFinite(value)) return String(value);
+  return value < 0 ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
+}
+
+/** Zero-padded hex with `digits` digits: hexPad(0x133, 8) → "0x00000133". */
+export function hexPad(value: number | bigint, digits: number): string {
+  const v = typeof value === 'bigint' ? value : BigInt(value >>> 0 === value ? value : Math.trunc(value));
+  return `0x${(v < 0n ? -v : v).toString(16).padStart(digits, '0')}`;
+}
+
+/** A bug check code as WinDbg prints it: 0x00000133. */
+export function bugcheckHex(code: number): string {
+  return hexPad(code >>> 0, 8);
+}
+
+/** Pointer-width hex, e.g. for STACK_TEXT columns: ffff8000`12345678 style without the tick. */
+export function pointerHex(value: bigint, pointerSize: 4 | 8): string {
+  return hexPad(value, pointerSize * 2);
+}
+
+/** Parse "0x1f", "1f" (hex when marked or containing a-f), or decimal. Returns undefined on junk. */
+export function parseNumber(text: string): bigint | undefined {
+  const t = text.trim().replace(/`/g, '');
+  if (/^0x[0-9a-f]+$/i.test(t)) return BigInt(t);
+  if (/^[0-9]+$/.test(t)) return BigInt(t);
+  if (/^[0-9a-f]+$/i.test(t)) return BigInt(`0x${t}`);
+  return undefined;
+}
