@@ -9,6 +9,8 @@ import { EXIT, type CliIo, type CliState } from './io.js';
 
 const VERSION = '0.1.0';
 
+class UsageError extends Error {}
+
 /** Run the CLI with `argv` (without node and script), writing to `io`. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const state: CliState = { exitCode: EXIT.ok };
@@ -23,7 +25,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .help()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
+      // Throwing stops yargs before any handler runs; parseAsync rejects and we report exit 2.
       usageError = msg ?? err?.message ?? 'usage error';
+      throw new UsageError(usageError);
     });
   for (const def of commands) {
     y = y.command(def.command as string | string[], def.describe, def.builder, async (args) => {
@@ -36,7 +40,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (output) helpText = output;
     });
   } catch (e) {
-    usageError ??= (e as Error).message;
+    if (!(e instanceof UsageError) && usageError === undefined) throw e;
   }
   if (usageError !== undefined) {
     io.stderr.write(`dumptriage: ${usageError}\n(try dumptriage --help)\n`);
