@@ -1,20 +1,47 @@
-// The triage engine entry: facts → verdict. Placeholder until the rule engine lands.
+// The triage engine entry: facts → rules (findings) → ordered verdict pipeline → Verdict.
 import type { DumpFacts } from './facts/types.js';
 import type { Verdict } from './report.js';
 import type { TriageOptions } from '../defaults.js';
+import { knowledge } from './knowledge.js';
+import { ModuleIndex } from './modules.js';
+import { runRules } from './run-rules.js';
+import { loadAllRules } from './rules/index.js';
+import type { Rule } from './rules/types.js';
+import { OwnerTable, parseTriageIni } from './triage-ini.js';
+import { runStages, STAGES, type Stage } from './pipeline/stages.js';
+import { VerdictBuilder } from './pipeline/verdict.js';
 
-export async function analyze(facts: DumpFacts, _opts: TriageOptions = {}): Promise<Verdict> {
-  const user = facts.format === 'minidump';
-  return {
-    kind: 'crash',
-    trigger: user ? 'exception' : 'bugcheck',
-    category: user ? 'application' : 'unknown',
-    probableCause: { module: null, image: null, address: null, offset: null, confidence: 0, reason: 'no rules ran' },
-    bucketId: 'UNKNOWN',
-    followup: 'MachineOwner',
-    summary: 'not analysed',
-    frames: [],
-    findings: [],
-    advice: [],
-  };
+export { applyHypervisorNmi, type HypervisorNmiEvidence } from './pipeline/hypervisor.js';
+
+export interface EngineOptions extends TriageOptions {
+  /** Replace the rule set (tests). */
+  ruleSet?: Rule[];
+  /** Replace the stages (tests). */
+  stages?: Stage[];
+}
+
+let builtinOwners: OwnerTable | undefined;
+
+export function ownerTable(triageIniText?: string): OwnerTable {
+  if (!triageIniText) return (builtinOwners ??= new OwnerTable(knowledge().triageIni));
+  return new OwnerTable(knowledge().triageIni, parseTriageIni(triageIniText, 'user'));
+}
+
+export async function selectRules(opts: TriageOptions): Promise<Rule[]> {
+  const all = await loadAllRules();
+  return all.filter((r) => {
+    if (opts.rules && opts.rules.length > 0) return opts.rules.includes(r.meta.id);
+    return r.meta.stability === 'stable' || opts.experimental === true;
+  });
+}
+
+export async function analyze(facts: DumpFacts, opts: EngineOptions = {}): Promise<Verdict> {
+  const rules = opts.ruleSet ?? (await selectRules(opts));
+  const owners = ownerTable(opts.triageIniText);
+  const modules = new ModuleIndex(facts.modules, facts.unloadedModules);
+  const run = await runRules({ facts, rules, owners, modules });
+  const verdict = new VerdictBuilder();
+  for (const e of run.errors) verdict.note('rules', `rule ${e.ruleId} failed: ${e.message}`);
+  await runStages({ facts, findings: run.findings, verdict, modules, owners, frames: [], cause: null }, opts.stages ?? STAGES);
+  return verdict.build();
 }

@@ -1,0 +1,341 @@
+// The ordered verdict pipeline (STYLE §8, Socorro's shape): each stage reads the facts, the
+// findings and the verdict so far, and sets verdict fields through the logging setters. The order
+// is part of the design; normalize stays last. A stage that throws becomes a trail note.
+
+import type { DumpFacts } from '../facts/types.js';
+import type { Category, ReportFinding } from '../report.js';
+import { hex } from '../../util/hex.js';
+import { baseBugcheckCode, bugcheckName, categoryHint, exceptionName, subcodeInfo } from '../knowledge.js';
+import type { ModuleIndex } from '../modules.js';
+import type { Finding, Hint } from '../rules/types.js';
+import type { OwnerTable } from '../triage-ini.js';
+import { collectFrames, frameToReport, type Frame } from './frames.js';
+import type { VerdictBuilder } from './verdict.js';
+
+export interface PipelineState {
+  facts: DumpFacts;
+  findings: Finding[];
+  verdict: VerdictBuilder;
+  modules: ModuleIndex;
+  owners: OwnerTable;
+  frames: Frame[];
+  cause: Frame | null;
+}
+
+export interface Stage {
+  name: string;
+  applies(s: PipelineState): boolean;
+  apply(s: PipelineState): void | Promise<void>;
+}
+
+/** Hints in priority order (highest first; rule order breaks ties). */
+export function hintsByPriority(findings: Finding[]): Hint[] {
+  return findings
+    .map((f, i) => ({ h: f.hint, i }))
+    .filter((x): x is { h: Hint; i: number } => x.h !== undefined)
+    .sort((a, b) => (b.h.priority ?? 0) - (a.h.priority ?? 0) || a.i - b.i)
+    .map((x) => x.h);
+}
+
+function first<K extends keyof Hint>(findings: Finding[], key: K): Hint[K] | undefined {
+  for (const h of hintsByPriority(findings)) if (h[key] !== undefined) return h[key];
+  return undefined;
+}
+
+function minConfidenceCap(findings: Finding[]): number {
+  let cap = 1;
+  for (const f of findings) if (f.hint?.maxConfidence !== undefined) cap = Math.min(cap, f.hint.maxConfidence);
+  return cap;
+}
+
+const isUser = (s: PipelineState) => s.facts.format === 'minidump';
+
+function codeText(code: number): string {
+  return `0x${code.toString(16).toUpperCase()}`;
+}
+
+/** Default bucket class of a bug check: code, sub-code and tag when the sub-code table has it. */
+export function bugcheckBucketClass(code: number, p1: bigint): string {
+  const base = baseBugcheckCode(code);
+  const sub = subcodeInfo(base, p1);
+  if (!sub) return codeText(base);
+  return `${codeText(base)}_${p1.toString(16).toUpperCase()}${sub.tag ? `_${sub.tag}` : ''}`;
+}
+
+function triggerPhrase(trigger: string): string {
+  const t: Record<string, string> = {
+    'manual-keyboard': 'forced from the keyboard',
+    'manual-debugger': 'forced by a debugger or tool',
+    'manual-live-dump': 'a live dump taken on request',
+    'power-button': 'forced by holding the power button',
+    nmi: 'forced by an NMI',
+    'nmi-from-hypervisor': 'forced by an NMI the hypervisor sent',
+    watchdog: 'detected by a watchdog',
+    'hang-dump': 'a dump written without an exception',
+    'application-raised': 'raised by the application itself',
+  };
+  return t[trigger] ?? trigger;
+}
+
+export const STAGES: Stage[] = [
+  {
+    name: 'defaults',
+    applies: () => true,
+    apply(s) {
+      const v = s.verdict;
+      v.set('defaults', 'trigger', s.facts.bugcheck ? 'bugcheck' : s.facts.exception ? 'exception' : isUser(s) ? 'hang-dump' : 'unknown');
+      if (isUser(s)) v.setCategory('defaults', 'application');
+    },
+  },
+  {
+    name: 'findings',
+    applies: () => true,
+    apply(s) {
+      const out: ReportFinding[] = s.findings.map((f) => ({
+        ruleId: f.ruleId,
+        messageId: f.messageId,
+        message: f.message,
+        evidence: f.evidence.map((e) => ({ struct: e.struct, offset: hex(e.offset) })),
+      }));
+      s.verdict.setFindings('findings', out);
+    },
+  },
+  {
+    name: 'classify',
+    applies: (s) => s.findings.some((f) => f.hint),
+    apply(s) {
+      const kind = first(s.findings, 'kind');
+      if (kind) s.verdict.setKind('classify', kind);
+      const trigger = first(s.findings, 'trigger');
+      if (trigger) s.verdict.set('classify', 'trigger', trigger);
+      const category = first(s.findings, 'category');
+      if (category) s.verdict.setCategory('classify', category);
+    },
+  },
+  {
+    name: 'frames',
+    applies: () => true,
+    async apply(s) {
+      const focus = first(s.findings, 'focusThreadId');
+      s.frames = await collectFrames(s.facts, hintsByPriority(s.findings), s.modules, s.owners, focus);
+      s.verdict.setFrames('frames', s.frames.map(frameToReport));
+    },
+  },
+  {
+    name: 'probable-cause',
+    applies: () => true,
+    apply(s) {
+      const v = s.verdict;
+      const cap = minConfidenceCap(s.findings);
+      const blame = first(s.findings, 'blame');
+      if (blame) {
+        const m = s.modules.byName(blame.module) ?? s.facts.unloadedModules.find((u) => u.name.toLowerCase() === blame.module.toLowerCase());
+        const offset = m && blame.address !== undefined ? blame.address - m.base : undefined;
+        v.setCause('probable-cause', {
+          module: moduleName(blame.module),
+          image: blame.module,
+          address: blame.address !== undefined ? hex(blame.address) : null,
+          offset: offset !== undefined ? hex(offset) : null,
+          confidence: Math.min(blame.confidence, cap),
+          reason: `${blame.module} is blamed because ${blame.reason}.`,
+          ...imageInfo(m),
+        });
+        s.cause = s.frames.find((f) => f.hit?.module.name.toLowerCase() === blame.module.toLowerCase()) ?? null;
+        return;
+      }
+      if (s.findings.some((f) => f.hint?.noBlame)) {
+        const why = s.findings.find((f) => f.hint?.noBlame)!;
+        v.setCause('probable-cause', { module: null, image: null, address: null, offset: null, confidence: 0, reason: `No module is blamed: ${why.message}.` });
+        return;
+      }
+      const picked = pickCause(s.frames);
+      if (!picked) {
+        v.setCause('probable-cause', {
+          module: null,
+          image: null,
+          address: null,
+          offset: null,
+          confidence: 0,
+          reason: s.frames.length === 0 ? 'No fault address, context or stack memory in the dump points at a module.' : 'No frame lands in a module that can be blamed.',
+        });
+        return;
+      }
+      s.cause = picked.frame;
+      const f = picked.frame;
+      const hit = f.hit!;
+      const base = f.trust === 'fault' ? (f.label?.startsWith('Faulting') || f.label?.startsWith('Exception') ? 0.9 : 0.8) : f.trust === 'context' ? 0.7 : 0.45;
+      const strength = picked.strength === 'definite' ? 0 : picked.strength === 'maybe' ? 0.15 : 0.25;
+      const confidence = Math.round(Math.max(0.1, Math.min(base - strength, cap)) * 100) / 100;
+      const how =
+        f.trust === 'fault'
+          ? `the ${f.label ?? 'fault address'} ${hex(f.address)} is inside it`
+          : f.trust === 'context'
+            ? `the thread's instruction pointer ${hex(f.address)} is inside it`
+            : `a return address ${hex(f.address)} found by scanning the stack at ${hex(f.stackAddress ?? 0n)} is inside it (no unwind information: a scan can be fooled by stale values)`;
+      const weak = picked.strength === 'definite' ? '' : picked.strength === 'maybe' ? ', and no more specific module was found below it' : ', and nothing else on the stack could be blamed';
+      v.setCause('probable-cause', {
+        module: moduleName(hit.module.name),
+        image: hit.module.name,
+        address: hex(f.address),
+        offset: hex(hit.offset),
+        confidence,
+        reason: `${hit.module.name}${hit.unloaded ? ' (unloaded)' : ''} is blamed because ${how}${weak}.`,
+        ...(picked.owner ? { owner: picked.owner } : {}),
+        ...imageInfo(hit.module),
+      });
+    },
+  },
+  {
+    name: 'category',
+    applies: () => true,
+    apply(s) {
+      const v = s.verdict;
+      if (first(s.findings, 'category')) return; // a rule decided
+      if (isUser(s)) {
+        v.setCategory('category', 'application');
+        return;
+      }
+      const bc = s.facts.bugcheck;
+      const hint = bc ? categoryHint(bc.code, bc.args[0]) : 'other';
+      if (hint === 'hardware') return v.setCategory('category', 'hardware');
+      if (hint === 'memory-corruption') return v.setCategory('category', 'memory-corruption');
+      const image = v.v.probableCause.image;
+      let cat: Category = 'unknown';
+      if (image) cat = s.owners.isMicrosoft(image) ? 'microsoft' : 'third-party-driver';
+      v.setCategory('category', cat);
+    },
+  },
+  {
+    name: 'followup',
+    applies: () => true,
+    apply(s) {
+      const owner = s.verdict.v.probableCause.owner;
+      const followup = owner && !/^microsoft$/i.test(owner) && owner.toLowerCase() !== 'ignore' ? owner : 'MachineOwner';
+      s.verdict.set('followup', 'followup', followup);
+    },
+  },
+  {
+    name: 'bucket',
+    applies: () => true,
+    apply(s) {
+      const v = s.verdict;
+      const whole = first(s.findings, 'bucket');
+      if (whole) return v.set('bucket', 'bucketId', whole);
+      let cls = first(s.findings, 'bucketClass');
+      if (!cls) {
+        const bc = s.facts.bugcheck;
+        const ex = s.facts.exception;
+        if (bc) cls = bugcheckBucketClass(bc.code, bc.args[0]);
+        else if (ex) cls = `APPLICATION_FAULT_${(ex.code >>> 0).toString(16)}`;
+        else cls = 'UNKNOWN';
+      }
+      const image = v.v.probableCause.image;
+      v.set('bucket', 'bucketId', `${cls}_${image ?? (v.v.kind === 'hang' && isUser(s) ? s.facts.process?.name ?? s.facts.modules[0]?.name ?? 'Unknown_Image' : 'Unknown_Image')}`);
+    },
+  },
+  {
+    name: 'advice',
+    applies: () => true,
+    apply(s) {
+      const v = s.verdict;
+      for (const f of s.findings) for (const a of f.hint?.advice ?? []) v.addAdvice('advice', a);
+      const c = v.v.probableCause;
+      if (!c.image) return;
+      const when = c.imageTimestamp ? ` (built ${c.imageTimestamp.slice(0, 10)}${c.imageVersion ? `, version ${c.imageVersion}` : ''})` : c.imageVersion ? ` (version ${c.imageVersion})` : '';
+      if (v.v.category === 'third-party-driver') {
+        v.addAdvice('advice', `Update ${c.image}${when} from its vendor, or remove the software that installed it.`);
+        v.addAdvice('advice', `If it keeps crashing, enable Driver Verifier on it: verifier /standard /driver ${c.image} (reboot, reproduce, then verifier /reset).`);
+      } else if (v.v.category === 'microsoft' && !isUser(s)) {
+        v.addAdvice('advice', `${c.image}${when} is Windows' own code: install the latest Windows updates; if the crash repeats, a third-party driver passing it bad data or memory corruption is more likely than a bug in ${c.image}.`);
+      } else if (isUser(s) && v.v.kind === 'crash') {
+        v.addAdvice('advice', `Update the application or the component that ships ${c.image}${when}; give its vendor this dump.`);
+      }
+    },
+  },
+  {
+    name: 'hang-notes',
+    applies: (s) => s.verdict.v.kind === 'hang',
+    apply(s) {
+      const v = s.verdict;
+      if (isUser(s)) {
+        v.addAdvice('hang-notes', 'A user-mode dump shows every thread\'s stack and the process memory at one instant; it cannot show how long a wait lasted or what another process was doing.');
+        return;
+      }
+      const small = /small|triage|mini/i.test(s.facts.dumpType);
+      if (small) {
+        v.addAdvice(
+          'hang-notes',
+          'This small memory dump holds only the thread that raised the bug check: it cannot show the other threads, locks or pending IRPs a hang analysis needs. Set Startup and Recovery to "Kernel memory dump" or "Complete memory dump" (and NMICrashDump=1 under HKLM\\System\\CurrentControlSet\\Control\\CrashControl for NMI-forced dumps) to get an !analyze -hang grade dump next time.',
+        );
+      } else {
+        v.addAdvice('hang-notes', 'This dump holds kernel memory: look at every processor\'s current thread, the lock owners with waiters, and threads blocked for a long time (!analyze -hang, !locks, !running, !stacks in WinDbg).');
+      }
+    },
+  },
+  {
+    name: 'summary',
+    applies: () => true,
+    apply(s) {
+      const v = s.verdict.v;
+      const bc = s.facts.bugcheck;
+      const ex = s.facts.exception;
+      const what = bc
+        ? `bug check ${codeText(bc.code >>> 0)} ${bugcheckName(bc.code)}`
+        : ex
+          ? `exception ${hex(ex.code >>> 0)} ${exceptionName(ex.code)}`
+          : 'no exception';
+      const c = v.probableCause;
+      const cause = c.image ? `probable cause ${c.image} (${v.category}, confidence ${c.confidence})` : `no module blamed (${v.category})`;
+      const head = v.kind === 'hang' ? `Hang, ${triggerPhrase(v.trigger)}` : `Crash`;
+      s.verdict.set('summary', 'summary', `${head}: ${what}; ${cause}.`);
+    },
+  },
+  {
+    name: 'normalize',
+    applies: () => true,
+    apply(s) {
+      const b = s.verdict.v.bucketId.replace(/[^A-Za-z0-9_.!:+-]/g, '_').slice(0, 200);
+      s.verdict.set('normalize', 'bucketId', b || 'UNKNOWN');
+    },
+  },
+];
+
+function moduleName(image: string): string {
+  return image.replace(/\.(sys|dll|exe|drv)$/i, '');
+}
+
+function imageInfo(m: { timestamp?: number; version?: string } | undefined): { imageTimestamp?: string; imageVersion?: string } {
+  const out: { imageTimestamp?: string; imageVersion?: string } = {};
+  if (m?.timestamp && m.timestamp > 0) out.imageTimestamp = new Date(m.timestamp * 1000).toISOString();
+  if (m && 'version' in m && m.version) out.imageVersion = m.version;
+  return out;
+}
+
+/** triage.ini walk over the frames: skip ignore; first definite wins; else the first maybe_, else the first last_. */
+export function pickCause(frames: Frame[]): { frame: Frame; strength: 'definite' | 'maybe' | 'last'; owner?: string } | undefined {
+  let maybe: { frame: Frame; owner: string } | undefined;
+  let last: { frame: Frame; owner: string } | undefined;
+  for (const f of frames) {
+    if (!f.hit) continue;
+    const o = f.owner;
+    if (!o) return { frame: f, strength: 'definite' };
+    if (o.strength === 'ignore') continue;
+    if (o.strength === 'definite') return { frame: f, strength: 'definite', owner: o.owner };
+    if (o.strength === 'maybe' && !maybe) maybe = { frame: f, owner: o.owner };
+    if (o.strength === 'last' && !last) last = { frame: f, owner: o.owner };
+  }
+  if (maybe) return { ...maybe, strength: 'maybe' };
+  if (last) return { ...last, strength: 'last' };
+  return undefined;
+}
+
+export async function runStages(s: PipelineState, stages: Stage[] = STAGES): Promise<void> {
+  for (const stage of stages) {
+    try {
+      if (stage.applies(s)) await stage.apply(s);
+    } catch (e) {
+      s.verdict.note(stage.name, `stage failed: ${(e as Error).message}`);
+    }
+  }
+}
+
