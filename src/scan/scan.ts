@@ -1,14 +1,408 @@
-// Bulk scan of a dump share. Placeholder until the scan issue lands.
-import type { TriageReport } from '../analysis/report.js';
+// Bulk scan of a dump share: walk → (index hit | worker job) → digest → group.
+//
+// `scanDumps(root, opts)` is the library entry: an async iterator of results that never throws
+// for one file. `ShareScan` is the same engine with the summary (counts and groups) the CLI
+// prints once the iteration ends.
 
-export interface ScanOptions {
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SCHEMA_VERSION, type TriageReport } from '../analysis/report.js';
+import type { TriageFileOptions } from '../index.js';
+import { PathFilter } from './glob.js';
+import { walk, type WalkEntry } from './walk.js';
+import { createPool, type PoolMode } from './pool.js';
+import type { JobOutcome } from './file-job.js';
+import { INDEX_LAYOUT, ScanIndex } from './index-db.js';
+import { Grouper, type GroupOptions, type ScanGroups } from './group.js';
+import type { DumpDigest, ScanErrorInfo } from './digest.js';
+
+export type { DumpDigest, ScanErrorInfo } from './digest.js';
+export type { ScanGroups, BucketSummary, ModuleSummary, HostSummary, SprayHint, TrendInfo } from './group.js';
+
+/** Default host pattern: the first directory under the root (`<root>/<HOST>/...`). */
+export const DEFAULT_HOST_PATTERN = '^([^/]+)/';
+/** Folder the default index lives in, inside the scanned root. */
+export const INDEX_DIR = '.dumptriage';
+
+export interface ScanOptions extends TriageFileOptions {
+  /** Parallel jobs (worker threads); default: the number of cores. */
   jobs?: number;
+  /** Follow symbolic links (directory loops are detected). Default false. */
+  followSymlinks?: boolean;
+  /** Globs over root-relative paths ('/' separators); a pattern without '/' matches base names. */
+  include?: string[];
+  exclude?: string[];
+  /**
+   * Regular expression over the root-relative path whose first capture group is the host name.
+   * Default `^([^/]+)/`: the first directory under the root.
+   */
+  hostPattern?: string | RegExp;
+  /** Where the host name comes from: 'auto' (the dump's own, else the path), 'path', 'dump'. */
+  hostFrom?: 'auto' | 'path' | 'dump';
+  /** Index file; default `<root>/.dumptriage/index.sqlite`; false = in memory, nothing written. */
+  index?: string | false;
+  /** Re-read every file even when the index has it unchanged. */
+  rescan?: boolean;
+  /** Yield results in walk order instead of completion order. */
+  ordered?: boolean;
+  /** Also yield files that are not dumps (ok: false, skipped: true). Default false. */
+  includeSkipped?: boolean;
+  /** 'auto' (threads when the compiled worker exists), 'threads' or 'inline'. */
+  workers?: PoolMode;
+  workerScript?: string | URL;
+  /** Per-file time limit in ms; default 120 000; 0 = none. */
+  timeoutMs?: number;
+  /** Module exporting triageFile(path, opts) to use instead of the library's (tests, embedding). */
+  triageModule?: string;
+  /** Reference time for trends; default the newest crash. */
+  now?: string | number | Date;
+  /** Called after each file. */
+  onProgress?: (p: ScanProgress) => void;
+  /** Non-fatal problems of the scan itself (index not writable...). */
+  onWarning?: (message: string) => void;
 }
 
 export type ScanResult =
-  | { path: string; ok: true; report: TriageReport }
-  | { path: string; ok: false; error: { code: string; message: string; offset?: string; struct?: string } };
+  | { path: string; rel: string; ok: true; report: TriageReport; digest: DumpDigest; reused: boolean }
+  | { path: string; rel: string; ok: false; error: ScanErrorInfo; skipped: boolean; digest: DumpDigest; reused: boolean };
 
-export async function* scanDumps(_root: string, _opts: ScanOptions = {}): AsyncGenerator<ScanResult> {
-  throw new Error('scan not implemented yet');
+export interface ScanProgress {
+  found: number;
+  done: number;
+  walkDone: boolean;
+  failed: number;
+  bytesRead: number;
+  elapsedMs: number;
+}
+
+export interface ScanCounts {
+  /** Files found (after --include/--exclude) = ok + failed + skipped = read + reused. */
+  found: number;
+  /** Files with a dump signature (ok + failed, except walk-level failures). */
+  dumps: number;
+  ok: number;
+  failed: number;
+  /** Files that are not dumps (no signature), special files, unfollowed symlinks. */
+  skipped: number;
+  /** Files left out by --include/--exclude. */
+  excluded: number;
+  /** Files read in this scan, and files whose stored result was reused unchanged. */
+  read: number;
+  reused: number;
+  /** Index rows of files no longer found. */
+  removed: number;
+  bytesRead: number;
+}
+
+export interface ScanSummary extends ScanCounts {
+  root: string;
+  index: string | null;
+  mode: 'threads' | 'inline';
+  jobs: number;
+  durationMs: number;
+  /** Failures by error code, and skipped files by reason code. */
+  errors: Record<string, number>;
+  skippedBy: Record<string, number>;
+  groups: ScanGroups;
+}
+
+/**
+ * One file, as the engine yields it. `reportJson()` gives the report JSON (read from the index
+ * when reused): call it before pulling the next item, while the index is open.
+ */
+export interface ScanItem {
+  path: string;
+  digest: DumpDigest;
+  reused: boolean;
+  reportJson(): string | undefined;
+}
+
+function packageVersion(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (!existsSync(p)) continue;
+    try {
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'dumptriage') return pkg.version ?? '0';
+    } catch (e) {
+      return `unreadable-package-json:${(e as Error).message}`;
+    }
+  }
+  return '0';
+}
+
+/** What shapes a report: a change re-reads every dump on the next scan. */
+export function fingerprint(opts: ScanOptions): string {
+  const h = createHash('sha256');
+  h.update(
+    JSON.stringify({
+      schema: SCHEMA_VERSION,
+      layout: INDEX_LAYOUT,
+      version: packageVersion(),
+      deep: !!opts.deep,
+      experimental: !!opts.experimental,
+      rules: opts.rules ?? null,
+      ini: opts.triageIniText ?? null,
+      vmLogs: opts.vmLogs ?? null,
+      triageModule: opts.triageModule ?? null,
+    }),
+  );
+  return h.digest('hex').slice(0, 32);
+}
+
+export function hostFromPath(rel: string, pattern: RegExp): string | null {
+  const m = pattern.exec(rel);
+  const host = m?.[1] ?? null;
+  return host ? host : null;
+}
+
+export function defaultIndexPath(root: string): string {
+  return join(resolve(root), INDEX_DIR, 'index.sqlite');
+}
+
+function incr(rec: Record<string, number>, key: string): void {
+  rec[key] = (rec[key] ?? 0) + 1;
+}
+
+/** The scan engine. Iterate it once; `summary` is set when the iteration completes. */
+export class ShareScan implements AsyncIterable<ScanItem> {
+  readonly root: string;
+  summary: ScanSummary | undefined;
+  private readonly hostRe: RegExp;
+
+  constructor(root: string, private readonly opts: ScanOptions = {}) {
+    this.root = resolve(root);
+    const p = opts.hostPattern ?? DEFAULT_HOST_PATTERN;
+    this.hostRe = typeof p === 'string' ? new RegExp(p, 'i') : p;
+  }
+
+  private host(rel: string, dumpHost: string | undefined): { host: string | null; hostSource: 'dump' | 'path' | null } {
+    const from = this.opts.hostFrom ?? 'auto';
+    const pathHost = from === 'dump' ? null : hostFromPath(rel, this.hostRe);
+    if (from !== 'path' && dumpHost) return { host: dumpHost, hostSource: 'dump' };
+    if (pathHost) return { host: pathHost, hostSource: 'path' };
+    return { host: null, hostSource: null };
+  }
+
+  private openIndex(): { index: ScanIndex; path: string | null } {
+    const fp = fingerprint(this.opts);
+    if (this.opts.index === false) return { index: ScanIndex.memory(), path: null };
+    const explicit = this.opts.index !== undefined;
+    const path = explicit ? resolve(this.opts.index as string) : defaultIndexPath(this.root);
+    try {
+      return { index: ScanIndex.open(path, { create: true, fingerprint: fp }), path };
+    } catch (e) {
+      if (explicit) throw e;
+      this.opts.onWarning?.(`cannot write the index at ${path} (${(e as Error).message}); scanning without an index`);
+      return { index: ScanIndex.memory(), path: null };
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ScanItem> {
+    const started = Date.now();
+    const o = this.opts;
+    const { index, path: indexPath } = this.openIndex();
+    const counts: ScanCounts = { found: 0, dumps: 0, ok: 0, failed: 0, skipped: 0, excluded: 0, read: 0, reused: 0, removed: 0, bytesRead: 0 };
+    const errors: Record<string, number> = {};
+    const skippedBy: Record<string, number> = {};
+    const grouper = new Grouper();
+    const skip = [join(this.root, INDEX_DIR)];
+    if (indexPath) skip.push(indexPath, `${indexPath}-wal`, `${indexPath}-shm`, `${indexPath}-journal`);
+    const walker = walk(this.root, {
+      followSymlinks: o.followSymlinks,
+      filter: new PathFilter(o.include, o.exclude),
+      skip,
+      onExcluded: () => counts.excluded++,
+    });
+    const triage: TriageFileOptions = {};
+    if (o.deep !== undefined) triage.deep = o.deep;
+    if (o.rules !== undefined) triage.rules = o.rules;
+    if (o.experimental !== undefined) triage.experimental = o.experimental;
+    if (o.triageIniText !== undefined) triage.triageIniText = o.triageIniText;
+    if (o.vmLogs !== undefined && o.vmLogs.length > 0) triage.vmLogs = o.vmLogs;
+    let pool;
+    try {
+      pool = createPool({ jobs: o.jobs, mode: o.workers, workerScript: o.workerScript, timeoutMs: o.timeoutMs, jobOptions: { triage, triageModule: o.triageModule } });
+    } catch (e) {
+      index.close();
+      throw e;
+    }
+    const scanId = index.beginScan(this.root);
+    const inflight = new Map<number, Promise<[number, ScanItem]>>();
+    const ready: ScanItem[] = [];
+    const reorder = new Map<number, ScanItem>();
+    let nextOut = 0;
+    let seq = 0;
+    let walkDone = false;
+    let done = 0;
+    let completed = false;
+
+    const progress = (): void => {
+      o.onProgress?.({ found: counts.found, done, walkDone, failed: counts.failed, bytesRead: counts.bytesRead, elapsedMs: Date.now() - started });
+    };
+    const account = (d: DumpDigest): void => {
+      done++;
+      if (d.status === 'ok') counts.ok++;
+      else if (d.status === 'error') {
+        counts.failed++;
+        incr(errors, d.error?.code ?? 'Unknown');
+      } else {
+        counts.skipped++;
+        incr(skippedBy, d.error?.code ?? 'Unknown');
+      }
+      grouper.add(d);
+    };
+    const push = (s: number, item: ScanItem): void => {
+      account(item.digest);
+      if (!o.ordered) {
+        ready.push(item);
+        return;
+      }
+      reorder.set(s, item);
+      while (reorder.has(nextOut)) {
+        ready.push(reorder.get(nextOut)!);
+        reorder.delete(nextOut++);
+      }
+    };
+    const base = (rel: string, size: number, mtimeMs: number): Pick<DumpDigest, 'rel' | 'size' | 'mtimeMs' | 'time' | 'timeSource'> => ({
+      rel,
+      size,
+      mtimeMs,
+      time: Number.isFinite(mtimeMs) && mtimeMs >= 0 ? new Date(mtimeMs).toISOString() : new Date(0).toISOString(),
+      timeSource: 'mtime',
+    });
+    const fromWalk = (e: Exclude<WalkEntry, { kind: 'file' }>): ScanItem => {
+      const d: DumpDigest = {
+        ...base(e.rel, 0, -1),
+        status: e.kind === 'special' ? 'skipped' : 'error',
+        ...this.host(e.rel, undefined),
+        error: { code: e.code, message: e.kind === 'special' ? e.reason : e.message },
+      };
+      index.put(scanId, d, undefined, false);
+      return { path: e.path, digest: d, reused: false, reportJson: () => undefined };
+    };
+    const fromOutcome = (e: Extract<WalkEntry, { kind: 'file' }>, out: JobOutcome): ScanItem => {
+      counts.bytesRead += out.bytesRead;
+      let d: DumpDigest;
+      let json: string | undefined;
+      if (out.status === 'ok') {
+        d = { ...base(e.rel, e.size, e.mtimeMs), ...out.digest, status: 'ok', ...this.host(e.rel, out.digest.dumpHost) };
+        if (out.digest.crashTime && Number.isFinite(Date.parse(out.digest.crashTime))) {
+          d.time = new Date(Date.parse(out.digest.crashTime)).toISOString();
+          d.timeSource = 'dump';
+        }
+        json = out.reportJson;
+        counts.dumps++;
+      } else {
+        d = { ...base(e.rel, e.size, e.mtimeMs), status: out.status, ...this.host(e.rel, undefined), error: out.error };
+        if (out.status === 'error' && out.isDump) counts.dumps++;
+      }
+      index.put(scanId, d, json, out.status === 'ok' || out.cacheable);
+      return { path: e.path, digest: d, reused: false, reportJson: () => json };
+    };
+
+    try {
+      for (;;) {
+        while (!walkDone && inflight.size < pool.size * 4 && ready.length < 256) {
+          const n = await walker.next();
+          if (n.done) {
+            walkDone = true;
+            break;
+          }
+          const e = n.value;
+          const s = seq++;
+          counts.found++;
+          if (e.kind !== 'file') {
+            counts.read++;
+            push(s, fromWalk(e));
+            continue;
+          }
+          const hit = o.rescan ? undefined : index.lookup(e.rel, e.size, e.mtimeMs);
+          if (hit) {
+            counts.reused++;
+            index.touch(scanId, e.rel);
+            const d: DumpDigest = { ...hit.digest, ...this.host(e.rel, hit.digest.dumpHost) };
+            if (d.status === 'ok' || d.error?.code !== 'NotADump') counts.dumps++;
+            const path = e.path;
+            push(s, { path, digest: d, reused: true, reportJson: () => rewritePath(index.report(e.rel), path) });
+            continue;
+          }
+          counts.read++;
+          inflight.set(
+            s,
+            pool.run({ path: e.path, size: e.size, mtimeMs: e.mtimeMs }).then((out): [number, ScanItem] => [s, fromOutcome(e, out)]),
+          );
+        }
+        while (ready.length > 0) {
+          const item = ready.shift()!;
+          progress();
+          yield item;
+        }
+        if (inflight.size === 0) {
+          if (walkDone) break;
+          continue;
+        }
+        const [s, item] = await Promise.race(inflight.values());
+        inflight.delete(s);
+        push(s, item);
+      }
+      counts.removed = index.removeUnseen(scanId);
+      completed = true;
+      const summary: ScanSummary = {
+        root: this.root,
+        index: indexPath,
+        mode: pool.mode,
+        jobs: pool.size,
+        ...counts,
+        durationMs: Date.now() - started,
+        errors,
+        skippedBy,
+        groups: grouper.result(groupOpts(o)),
+      };
+      index.finishScan(scanId, { ...counts });
+      this.summary = summary;
+    } finally {
+      await pool.close();
+      if (!completed) await walker.return(undefined);
+      index.close();
+    }
+  }
+}
+
+function groupOpts(o: ScanOptions): GroupOptions {
+  return o.now !== undefined ? { now: o.now } : {};
+}
+
+/** A reused report names the file where it is now (the share may have been moved). */
+function rewritePath(json: string | undefined, path: string): string | undefined {
+  if (json === undefined) return undefined;
+  const r = JSON.parse(json) as TriageReport;
+  if (r.input && r.input.path !== path) {
+    r.input.path = path;
+    return JSON.stringify(r);
+  }
+  return json;
+}
+
+/**
+ * Scan a dump share. Yields one result per dump (and per non-dump file with `includeSkipped`),
+ * in completion order unless `ordered`. Never throws for one file: failures are results.
+ */
+export async function* scanDumps(root: string, opts: ScanOptions = {}): AsyncGenerator<ScanResult> {
+  const scan = new ShareScan(root, opts);
+  for await (const item of scan) {
+    const d = item.digest;
+    if (d.status === 'ok') {
+      const json = item.reportJson();
+      if (json === undefined) {
+        yield { path: item.path, rel: d.rel, ok: false, error: { code: 'IndexError', message: 'the index has no stored report for this file (use rescan)' }, skipped: false, digest: d, reused: item.reused };
+        continue;
+      }
+      yield { path: item.path, rel: d.rel, ok: true, report: JSON.parse(json) as TriageReport, digest: d, reused: item.reused };
+    } else if (d.status === 'error' || opts.includeSkipped) {
+      yield { path: item.path, rel: d.rel, ok: false, error: d.error ?? { code: 'Unknown', message: 'unknown failure' }, skipped: d.status === 'skipped', digest: d, reused: item.reused };
+    }
+  }
 }

@@ -1,13 +1,162 @@
-// `dumptriage scan <dir>`. Placeholder until its issue lands.
+// `dumptriage scan <dir>`: bulk scan of a dump share — parallel, incremental, grouped.
+// Summary table on stdout (or NDJSON with --json), progress on a TTY stderr, --csv / --report files.
+
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
+import { ShareScan, type ScanOptions } from '../../scan/scan.js';
+import type { DumpDigest } from '../../scan/digest.js';
+import { ProgressBar } from '../../scan/progress.js';
+import { renderScanText } from '../../scan/render-text.js';
+import { csvHeader, csvRow } from '../../scan/csv.js';
+import { renderHtmlReport } from '../../scan/report-html.js';
+import { escapeTerminal } from '../../util/escape.js';
+
+/** NDJSON line of one file: the report is the same JSON as `dumptriage --json`. */
+export function fileLine(path: string, d: DumpDigest, reused: boolean, reportJson: string | undefined): string {
+  const head = { type: 'file', path, rel: d.rel, status: d.status, host: d.host, hostSource: d.hostSource, time: d.time, timeSource: d.timeSource, size: d.size, reused };
+  const base = JSON.stringify(head).slice(0, -1);
+  if (d.status === 'ok' && reportJson !== undefined) return `${base},"bucketId":${JSON.stringify(d.bucketId ?? null)},"report":${reportJson}}\n`;
+  return `${base},"error":${JSON.stringify(d.error ?? null)}}\n`;
+}
+
+function endStream(s: WriteStream): Promise<void> {
+  return new Promise((res, rej) => {
+    s.once('error', rej);
+    s.end(() => res());
+  });
+}
 
 export const scanCommand: CommandDef = {
   command: 'scan <dir>',
   describe: 'Scan a dump share: parallel, incremental, grouped in buckets',
-  builder: (y) => y,
-  run: async (_args, io) => {
-    io.stderr.write('dumptriage scan: not implemented yet\n');
-    return EXIT.usage;
+  builder: (y) =>
+    y
+      .positional('dir', { type: 'string', describe: 'folder to scan (e.g. a share with one folder per host)' })
+      .option('json', { type: 'boolean', default: false, describe: 'NDJSON: one line per file found, then a summary line' })
+      .option('csv', { type: 'string', describe: 'also write one CSV row per file to FILE' })
+      .option('report', { type: 'string', describe: 'also write a self-contained HTML report to FILE' })
+      .option('jobs', { alias: 'j', type: 'number', describe: 'parallel worker threads (default: all cores)' })
+      .option('follow-symlinks', { type: 'boolean', default: false, describe: 'follow symbolic links (loops are detected)' })
+      .option('include', { type: 'string', array: true, describe: 'only files matching these globs (root-relative; no "/" = base name)' })
+      .option('exclude', { type: 'string', array: true, describe: 'leave out files and folders matching these globs' })
+      .option('host-pattern', { type: 'string', describe: 'regex over the relative path; group 1 is the host (default "^([^/]+)/": first folder)' })
+      .option('host-from', { choices: ['auto', 'path', 'dump'], default: 'auto', describe: 'host name: the dump\'s own when it has one (auto), or only the path, or only the dump' })
+      .option('index', { type: 'string', describe: 'index file (default <dir>/.dumptriage/index.sqlite); --no-index keeps nothing' })
+      .option('rescan', { type: 'boolean', default: false, describe: 're-read every file, ignoring unchanged entries in the index' })
+      .option('strict', { type: 'boolean', default: false, describe: 'exit 1 when any file failed' })
+      .option('ordered', { type: 'boolean', default: false, describe: 'output in walk order instead of completion order' })
+      .option('now', { type: 'string', describe: 'reference date for trends (default: the newest crash)' })
+      .option('timeout', { type: 'number', default: 120, describe: 'seconds per file before giving up on it (0 = none)' })
+      .option('workers', { choices: ['auto', 'threads', 'inline'], default: 'auto', hidden: true })
+      .option('deep', { type: 'boolean', default: false, describe: 'allow whole-file work (full page maps)' })
+      .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
+      .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
+      .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner)' })
+      .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate each dump with' })
+      .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
+      .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'now', 'timeout'], 'Scan:')
+      .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:'),
+  run: async (args, io) => {
+    const dir = resolve(String(args.dir));
+    try {
+      if (!(await stat(dir)).isDirectory()) {
+        io.stderr.write(`dumptriage scan: ${escapeTerminal(dir)} is not a folder\n`);
+        return EXIT.usage;
+      }
+    } catch (e) {
+      io.stderr.write(`dumptriage scan: cannot open ${escapeTerminal(dir)}: ${(e as Error).message}\n`);
+      return EXIT.usage;
+    }
+    if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || (args.jobs as number) < 1)) {
+      io.stderr.write('dumptriage scan: --jobs wants a whole number ≥ 1\n');
+      return EXIT.usage;
+    }
+    if (args.now !== undefined && !Number.isFinite(Date.parse(String(args.now)))) {
+      io.stderr.write(`dumptriage scan: --now is not a date: ${escapeTerminal(String(args.now))}\n`);
+      return EXIT.usage;
+    }
+    let hostPattern: RegExp | undefined;
+    if (args.hostPattern !== undefined) {
+      try {
+        hostPattern = new RegExp(String(args.hostPattern), 'i');
+      } catch (e) {
+        io.stderr.write(`dumptriage scan: bad --host-pattern: ${(e as Error).message}\n`);
+        return EXIT.usage;
+      }
+    }
+    let triageIniText: string | undefined;
+    if (args.triageIni) {
+      try {
+        triageIniText = await readFile(String(args.triageIni), 'utf8');
+      } catch (e) {
+        io.stderr.write(`dumptriage scan: cannot read --triage-ini: ${(e as Error).message}\n`);
+        return EXIT.usage;
+      }
+    }
+    const progress = new ProgressBar(io.stderr);
+    const opts: ScanOptions = {
+      jobs: args.jobs as number | undefined,
+      followSymlinks: Boolean(args.followSymlinks),
+      include: args.include as string[] | undefined,
+      exclude: args.exclude as string[] | undefined,
+      hostPattern,
+      hostFrom: args.hostFrom as 'auto' | 'path' | 'dump',
+      index: args.index === false ? false : (args.index as string | undefined),
+      rescan: Boolean(args.rescan),
+      ordered: Boolean(args.ordered),
+      now: args.now as string | undefined,
+      timeoutMs: Math.max(0, Number(args.timeout ?? 120)) * 1000,
+      workers: args.workers as 'auto' | 'threads' | 'inline',
+      deep: Boolean(args.deep),
+      rules: args.rules as string[] | undefined,
+      experimental: Boolean(args.experimental),
+      triageIniText,
+      vmLogs: args.vmLogs as string[] | undefined,
+      onProgress: (p) => progress.update(p),
+      onWarning: (m) => {
+        progress.finish();
+        io.stderr.write(`dumptriage scan: warning: ${escapeTerminal(m)}\n`);
+      },
+    };
+    const scan = new ShareScan(dir, opts);
+    let csv: WriteStream | undefined;
+    if (args.csv) {
+      csv = createWriteStream(String(args.csv));
+      csv.write(csvHeader());
+    }
+    const keepAll = args.report !== undefined;
+    const kept: DumpDigest[] = [];
+    const failures: DumpDigest[] = [];
+    try {
+      for await (const item of scan) {
+        const d = item.digest;
+        if (args.json) io.stdout.write(fileLine(item.path, d, item.reused, d.status === 'ok' ? item.reportJson() : undefined));
+        if (csv && !csv.write(csvRow(d))) await new Promise<void>((r) => csv!.once('drain', () => r()));
+        if (keepAll && d.status !== 'skipped') kept.push(d);
+        if (d.status === 'error') failures.push(d);
+      }
+    } catch (e) {
+      progress.finish();
+      io.stderr.write(`dumptriage scan: ${escapeTerminal((e as Error).message)}\n`);
+      if (csv) await endStream(csv).catch(() => undefined);
+      return EXIT.badInput;
+    }
+    progress.finish();
+    if (csv) await endStream(csv);
+    const summary = scan.summary!;
+    if (args.json) {
+      io.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
+    } else {
+      io.stdout.write(renderScanText(summary, failures));
+    }
+    if (args.report) {
+      const html = renderHtmlReport({ root: dir, generated: new Date().toISOString(), counts: summary, groups: summary.groups, digests: kept });
+      await writeFile(String(args.report), html);
+      if (!args.json) io.stdout.write(`\nHTML report: ${escapeTerminal(resolve(String(args.report)))}\n`);
+    }
+    return args.strict && summary.failed > 0 ? EXIT.badInput : EXIT.ok;
   },
 };

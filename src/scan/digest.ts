@@ -1,0 +1,118 @@
+// The compact per-file record the scan keeps in memory, stores in the index, groups and renders.
+// A full report is written out (NDJSON, index) and then dropped: only digests are retained, so
+// memory stays flat however many dumps a share holds.
+
+import type { TriageReport } from '../analysis/report.js';
+
+export type FileStatus = 'ok' | 'error' | 'skipped';
+
+export interface ScanErrorInfo {
+  code: string;
+  message: string;
+  offset?: string;
+  struct?: string;
+}
+
+/** What one report says, in the fields grouping and the outputs need. */
+export interface ReportDigest {
+  format?: string;
+  dumpType?: string;
+  arch?: string;
+  bucketId?: string;
+  kind?: 'crash' | 'hang';
+  category?: string;
+  trigger?: string;
+  /** ISO 8601 crash time from the dump. */
+  crashTime?: string;
+  /** Host name recorded in the dump, when it has one. */
+  dumpHost?: string;
+  /** Probable cause module and image name. */
+  module?: string | null;
+  image?: string | null;
+  /** Link timestamp (ISO) and version of the cause module, from the verdict or the module list. */
+  imageTimestamp?: string;
+  imageVersion?: string;
+  bugcheck?: string;
+  bugcheckName?: string;
+  exception?: string;
+  exceptionName?: string;
+  process?: string;
+  osVersion?: string;
+  summary?: string;
+  confidence?: number;
+  warnings?: number;
+}
+
+/** One file found by the scan. */
+export interface DumpDigest extends ReportDigest {
+  /** Path relative to the scan root, '/' separators. */
+  rel: string;
+  status: FileStatus;
+  size: number;
+  mtimeMs: number;
+  host: string | null;
+  hostSource: 'dump' | 'path' | null;
+  /** crashTime, or the file's mtime when the dump has none (timeSource says which). */
+  time: string;
+  timeSource: 'dump' | 'mtime';
+  error?: ScanErrorInfo;
+}
+
+function lower(s: string | null | undefined): string {
+  return (s ?? '').toLowerCase();
+}
+
+/** Extract the digest fields from a report (the same JSON as `dumptriage --json`). */
+export function digestReport(r: TriageReport): ReportDigest {
+  const v = r.verdict;
+  const d: ReportDigest = {
+    format: r.input?.format,
+    dumpType: r.input?.dumpType,
+    arch: r.input?.arch,
+    bucketId: v?.bucketId,
+    kind: v?.kind,
+    category: v?.category,
+    trigger: v?.trigger,
+    summary: v?.summary,
+    warnings: r.warnings?.length ?? 0,
+  };
+  if (r.system?.crashTime) d.crashTime = r.system.crashTime;
+  if (r.system?.hostName) d.dumpHost = r.system.hostName;
+  if (r.system?.osVersion) d.osVersion = r.system.osVersion;
+  const pc = v?.probableCause;
+  if (pc) {
+    d.module = pc.module;
+    d.image = pc.image;
+    d.confidence = pc.confidence;
+    if (pc.imageTimestamp) d.imageTimestamp = pc.imageTimestamp;
+    if (pc.imageVersion) d.imageVersion = pc.imageVersion;
+    if (!d.imageTimestamp || !d.imageVersion) {
+      // Fall back to the module list: the driver's own link timestamp says which build crashed.
+      const want = [lower(pc.image), lower(pc.module)].filter(Boolean);
+      const m = (r.modules ?? []).find((mod) => {
+        const base = lower(mod.name.split(/[\\/]/).pop());
+        return want.includes(base) || want.includes(base.replace(/\.[^.]+$/, ''));
+      });
+      if (m) {
+        if (!d.imageTimestamp && m.timestampIso) d.imageTimestamp = m.timestampIso;
+        if (!d.imageVersion && m.version) d.imageVersion = m.version;
+      }
+    }
+  }
+  if (r.bugcheck) {
+    d.bugcheck = r.bugcheck.code;
+    d.bugcheckName = r.bugcheck.name;
+  }
+  if (r.exception) {
+    d.exception = r.exception.code;
+    d.exceptionName = r.exception.name;
+  }
+  if (r.process?.name) d.process = r.process.name;
+  return d;
+}
+
+/** The name a cause module is grouped under (image file name, else module name, lowercased). */
+export function causeKey(d: ReportDigest): string | null {
+  const name = d.image || d.module;
+  return name ? name.toLowerCase() : null;
+}

@@ -1,0 +1,148 @@
+// The work done for one file, in a worker thread or in-process: sniff the signature, triage a
+// dump, classify every failure. Never throws: every outcome is a value the scan records.
+
+import { stat } from 'node:fs/promises';
+import { FileSource } from '../reader/byte-source.js';
+import { describeNonDump, sniff } from '../formats/detect.js';
+import { isDumpError } from '../errors.js';
+import { hex } from '../util/hex.js';
+import type { TriageReport } from '../analysis/report.js';
+import type { TriageFileOptions } from '../index.js';
+import { digestReport, type ReportDigest, type ScanErrorInfo } from './digest.js';
+
+export interface FileJob {
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Options a job needs; plain data, so that it can be posted to a worker. */
+export interface JobOptions {
+  triage: TriageFileOptions;
+  /**
+   * Module URL or path exporting `triageFile(path, opts)`, used instead of the library's own.
+   * For tests and embedding; the default is the library's triageFile.
+   */
+  triageModule?: string;
+}
+
+export type JobOutcome =
+  | { status: 'ok'; reportJson: string; digest: ReportDigest; bytesRead: number }
+  | { status: 'error'; error: ScanErrorInfo; isDump: boolean; cacheable: boolean; bytesRead: number }
+  | { status: 'skipped'; error: ScanErrorInfo; cacheable: boolean; bytesRead: number };
+
+type TriageFn = (path: string, opts: TriageFileOptions) => Promise<TriageReport>;
+let triageCache: { key: string; fn: TriageFn } | undefined;
+
+async function loadTriage(mod: string | undefined): Promise<TriageFn> {
+  const key = mod ?? '';
+  if (triageCache?.key === key) return triageCache.fn;
+  const m = (mod ? await import(mod) : await import('../index.js')) as { triageFile: TriageFn };
+  triageCache = { key, fn: m.triageFile };
+  return m.triageFile;
+}
+
+/** Whole content of a file too short to hold a signature: a proper prefix of one is a truncated dump. */
+function isSignaturePrefix(head: Uint8Array): boolean {
+  const sigs = ['MDMP', 'PAGEDUMP', 'PAGEDU64'];
+  const text = String.fromCharCode(...head);
+  return head.length > 0 && sigs.some((s) => s.length > text.length && s.startsWith(text));
+}
+
+/** File names that promise a dump: an empty one is a failed dump, not an unrelated file. */
+const DUMP_NAME = /(\.(dmp|mdmp|hdmp|kdmp)$)|(^(memory|mini)[^/]*$)/i;
+
+export function errorInfo(e: unknown): ScanErrorInfo {
+  if (isDumpError(e)) {
+    const j = e.toJSON();
+    const out: ScanErrorInfo = { code: j.code, message: j.message };
+    if (j.offset !== undefined) out.offset = j.offset;
+    if (j.struct !== undefined) out.struct = j.struct;
+    return out;
+  }
+  const err = e as Error & { code?: unknown };
+  // A DumpError from another copy of the library (a custom triageModule) still has its code.
+  if (err instanceof Error && typeof err.code === 'string' && /^[A-Z][a-z][A-Za-z]*$/.test(err.code)) {
+    return { code: err.code, message: err.message };
+  }
+  return { code: 'Internal', message: `internal error: ${err?.message ?? String(e)}` };
+}
+
+/**
+ * The report as `dumptriage --json` prints it: bigints as hex strings, byte arrays as hex
+ * (capped at 256 bytes), Maps and Sets as objects and arrays. (The same rules as the CLI's JSON
+ * renderer; scan/ does not import from cli/.)
+ */
+export function stringifyReport(report: unknown): string {
+  return JSON.stringify(report, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return hex(v);
+    if (v instanceof Uint8Array) {
+      const shown = v.subarray(0, 256);
+      const text = Buffer.from(shown.buffer, shown.byteOffset, shown.byteLength).toString('hex');
+      return v.length > 256 ? `${text}… (${v.length} bytes)` : text;
+    }
+    if (v instanceof Map) return Object.fromEntries(v);
+    if (v instanceof Set) return [...v];
+    return v;
+  });
+}
+
+export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOutcome> {
+  let bytesRead = 0;
+  let head: Uint8Array;
+  let size: number;
+  // 1. Signature: the first 8 bytes decide, never the name.
+  try {
+    const src = await FileSource.open(job.path);
+    try {
+      size = src.size;
+      head = new Uint8Array(await src.readAvailable(0, 8, 'signature'));
+      bytesRead += head.length;
+    } finally {
+      await src.close();
+    }
+  } catch (e) {
+    const error = errorInfo(e);
+    // I/O failures (permission, vanished, locked) may clear by themselves: retried next scan.
+    return { status: 'error', error, isDump: true, cacheable: false, bytesRead };
+  }
+  const fmt = sniff(head);
+  if (!fmt) {
+    const base = job.path.split(/[\\/]/).pop() ?? '';
+    if (size === 0 && DUMP_NAME.test(base)) {
+      return { status: 'error', error: { code: 'Truncated', message: 'empty file (0 bytes): the dump was never written', offset: '0x0', struct: 'signature' }, isDump: true, cacheable: true, bytesRead };
+    }
+    if (size < 8 && isSignaturePrefix(head)) {
+      return { status: 'error', error: { code: 'Truncated', message: `only ${size} bytes: a truncated dump signature`, offset: '0x0', struct: 'signature' }, isDump: true, cacheable: true, bytesRead };
+    }
+    return { status: 'skipped', error: { code: 'NotADump', message: describeNonDump(head, size) }, cacheable: true, bytesRead };
+  }
+  // 2. Triage: triageFile opens read-only and closes in all cases.
+  let outcome: JobOutcome;
+  try {
+    const triageFile = await loadTriage(opts.triageModule);
+    const report = await triageFile(job.path, opts.triage);
+    bytesRead += report.input?.bytesRead ?? 0;
+    outcome = { status: 'ok', reportJson: stringifyReport(report), digest: digestReport(report), bytesRead };
+  } catch (e) {
+    const error = errorInfo(e);
+    outcome = { status: 'error', error, isDump: true, cacheable: error.code !== 'IoError' && error.code !== 'NotAFile' && error.code !== 'Internal', bytesRead };
+  }
+  // 3. Still being written? A file whose size or mtime moved while we read it gives no stable
+  //    answer: report it, and do not cache it so that the next scan reads it again.
+  try {
+    const after = await stat(job.path);
+    if (after.size !== job.size || after.mtimeMs !== job.mtimeMs) {
+      return {
+        status: 'error',
+        error: { code: 'Changed', message: `file changed while being scanned (size ${job.size} → ${after.size}): still being written?` },
+        isDump: true,
+        cacheable: false,
+        bytesRead: outcome.bytesRead,
+      };
+    }
+  } catch {
+    return { status: 'error', error: { code: 'IoError', message: 'vanished or became unreadable during the scan' }, isDump: true, cacheable: false, bytesRead: outcome.bytesRead };
+  }
+  return outcome;
+}

@@ -1,0 +1,216 @@
+// The incremental scan index: SQLite through better-sqlite3. One row per file found, keyed by
+// its path relative to the scan root, with the size and mtime it had when read, its digest and
+// (for dumps) the full report JSON, so that queries need no re-read. A rescan reads only files
+// whose size or mtime changed, or that are new; rows of files no longer found are removed.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DumpDigest, FileStatus } from './digest.js';
+
+/** Bump when the table layout or the digest changes: older indexes are then rebuilt. */
+export const INDEX_LAYOUT = 1;
+
+export interface IndexRow {
+  rel: string;
+  size: number;
+  mtimeMs: number;
+  status: FileStatus;
+  digest: DumpDigest;
+}
+
+export interface ScanRecord {
+  id: number;
+  root: string;
+  started: string;
+  finished: string | null;
+  counts: Record<string, number>;
+}
+
+type Db = Database.Database;
+
+export class ScanIndex {
+  private readonly db: Db;
+  private readonly getStmt: Database.Statement<[string]>;
+  private readonly putStmt: Database.Statement<unknown[]>;
+  private readonly touchStmt: Database.Statement<[number, string]>;
+  private pending: Array<() => void> = [];
+  private flushTx: () => void;
+  /** True when the stored fingerprint differed and old rows were dropped. */
+  readonly invalidated: boolean;
+
+  private constructor(db: Db, fingerprint: string | undefined) {
+    this.db = db;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS files (
+        rel TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ms REAL NOT NULL,
+        status TEXT NOT NULL,
+        host TEXT,
+        bucket TEXT,
+        time TEXT,
+        digest TEXT NOT NULL,
+        report TEXT,
+        scan_id INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS files_bucket ON files(bucket);
+      CREATE INDEX IF NOT EXISTS files_host ON files(host);
+      CREATE INDEX IF NOT EXISTS files_scan ON files(scan_id);
+      CREATE TABLE IF NOT EXISTS scans (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        root TEXT NOT NULL,
+        started TEXT NOT NULL,
+        finished TEXT,
+        counts TEXT
+      );
+    `);
+    const layout = this.meta('layout');
+    let invalidated = false;
+    if (layout !== undefined && layout !== String(INDEX_LAYOUT)) {
+      db.exec('DELETE FROM files');
+      invalidated = true;
+    }
+    this.setMeta('layout', String(INDEX_LAYOUT));
+    if (fingerprint !== undefined) {
+      const old = this.meta('fingerprint');
+      if (old !== undefined && old !== fingerprint) {
+        db.exec('DELETE FROM files');
+        invalidated = true;
+      }
+      this.setMeta('fingerprint', fingerprint);
+    }
+    this.invalidated = invalidated;
+    this.getStmt = db.prepare('SELECT rel, size, mtime_ms AS mtimeMs, status, digest, report IS NOT NULL AS hasReport FROM files WHERE rel = ?');
+    this.putStmt = db.prepare(
+      `INSERT INTO files (rel, size, mtime_ms, status, host, bucket, time, digest, report, scan_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(rel) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, status=excluded.status,
+         host=excluded.host, bucket=excluded.bucket, time=excluded.time, digest=excluded.digest,
+         report=excluded.report, scan_id=excluded.scan_id`,
+    );
+    this.touchStmt = db.prepare('UPDATE files SET scan_id = ? WHERE rel = ?');
+    this.flushTx = db.transaction(() => {
+      for (const op of this.pending) op();
+    });
+  }
+
+  /**
+   * Open (creating when `create`) the index at `path`. `fingerprint` names the engine and the
+   * options that shape a report: when it differs from the stored one, every row is dropped.
+   */
+  static open(path: string, opts: { create?: boolean; readonly?: boolean; fingerprint?: string } = {}): ScanIndex {
+    if (opts.create) mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: !opts.create });
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    return new ScanIndex(db, opts.readonly ? undefined : opts.fingerprint);
+  }
+
+  /** An index that lives in memory only (`--no-index`). */
+  static memory(): ScanIndex {
+    return new ScanIndex(new Database(':memory:'), undefined);
+  }
+
+  meta(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** The stored row, when the file is unchanged (same size and mtime). */
+  lookup(rel: string, size: number, mtimeMs: number): IndexRow | undefined {
+    const row = this.getStmt.get(rel) as { rel: string; size: number; mtimeMs: number; status: FileStatus; digest: string; hasReport: number } | undefined;
+    if (!row || row.size !== size || row.mtimeMs !== mtimeMs) return undefined;
+    if (row.status === 'ok' && !row.hasReport) return undefined;
+    return { rel: row.rel, size: row.size, mtimeMs: row.mtimeMs, status: row.status, digest: JSON.parse(row.digest) as DumpDigest };
+  }
+
+  /** Stored report JSON of a file. */
+  report(rel: string): string | undefined {
+    const row = this.db.prepare('SELECT report FROM files WHERE rel = ?').get(rel) as { report: string | null } | undefined;
+    return row?.report ?? undefined;
+  }
+
+  beginScan(root: string): number {
+    const info = this.db.prepare('INSERT INTO scans (root, started) VALUES (?, ?)').run(root, new Date().toISOString());
+    return Number(info.lastInsertRowid);
+  }
+
+  /**
+   * Queue a row write (flushed in batches, one transaction each). A row that is not `cacheable`
+   * (an I/O error, a file still being written) is stored for queries but never matches a lookup,
+   * so the next scan reads the file again.
+   */
+  put(scanId: number, d: DumpDigest, reportJson: string | undefined, cacheable = true): void {
+    const mtime = cacheable ? d.mtimeMs : -1;
+    this.pending.push(() => this.putStmt.run(d.rel, d.size, mtime, d.status, d.host, d.bucketId ?? null, d.time, JSON.stringify(d), reportJson ?? null, scanId));
+    if (this.pending.length >= 256) this.flush();
+  }
+
+  /** Mark an unchanged row as seen by this scan. */
+  touch(scanId: number, rel: string): void {
+    this.pending.push(() => this.touchStmt.run(scanId, rel));
+    if (this.pending.length >= 256) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.flushTx();
+    this.pending = [];
+  }
+
+  /** Delete rows the scan `scanId` did not see; returns how many. */
+  removeUnseen(scanId: number): number {
+    this.flush();
+    return this.db.prepare('DELETE FROM files WHERE scan_id <> ?').run(scanId).changes;
+  }
+
+  finishScan(scanId: number, counts: Record<string, number>): void {
+    this.flush();
+    this.db.prepare('UPDATE scans SET finished = ?, counts = ? WHERE id = ?').run(new Date().toISOString(), JSON.stringify(counts), scanId);
+  }
+
+  lastScan(): ScanRecord | undefined {
+    const row = this.db.prepare('SELECT id, root, started, finished, counts FROM scans ORDER BY id DESC LIMIT 1').get() as
+      | { id: number; root: string; started: string; finished: string | null; counts: string | null }
+      | undefined;
+    if (!row) return undefined;
+    return { id: row.id, root: row.root, started: row.started, finished: row.finished, counts: row.counts ? (JSON.parse(row.counts) as Record<string, number>) : {} };
+  }
+
+  /** Every digest, in path order (streamed). */
+  *digests(where: { bucket?: string; host?: string } = {}): Generator<DumpDigest> {
+    let sql = 'SELECT digest FROM files';
+    const args: string[] = [];
+    const conds: string[] = [];
+    if (where.bucket !== undefined) {
+      conds.push('bucket = ?');
+      args.push(where.bucket);
+    }
+    if (where.host !== undefined) {
+      conds.push('lower(host) = lower(?)');
+      args.push(where.host);
+    }
+    if (conds.length) sql += ` WHERE ${conds.join(' AND ')}`;
+    sql += ' ORDER BY rel';
+    for (const row of this.db.prepare(sql).iterate(...args) as IterableIterator<{ digest: string }>) {
+      yield JSON.parse(row.digest) as DumpDigest;
+    }
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM files').get() as { n: number }).n;
+  }
+
+  close(): void {
+    this.flush();
+    this.db.close();
+  }
+}
