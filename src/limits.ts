@@ -29,6 +29,15 @@ export const LIMITS = {
   maxPhysicalRuns: 4096,
   /** Bytes of the default report, the budget the foundation issue sets. */
   reportReadBudget: 256 * 1024,
+  /** Bytes kept of one log line (vmware.log / hostd / vmkernel). Real lines are < 4 KiB; a longer
+   * one is cut (counted as overlong) so a log without newlines cannot grow memory. */
+  maxLogLineBytes: 16 * 1024,
+  /** Log files taken from the paths given to vmlog (a vm-support bundle has a few hundred). */
+  maxVmLogFiles: 10_000,
+  /** Folder depth walked inside a vm-support bundle (its logs sit < 10 levels deep). */
+  maxVmLogDirDepth: 16,
+  /** Log events kept in memory (crashes, NMIs, hypervisor events); more are counted, not kept. */
+  maxVmEvents: 100_000,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
