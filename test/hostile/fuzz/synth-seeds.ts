@@ -75,7 +75,7 @@ function userSeeds(): Seed[] {
 }
 
 /** Module, thread and CSD strings that try terminal, HTML and CSV injection. */
-export const HOSTILE_MODULE_NAME = `C:\\evil\\${ESC}[31mRED${ESC}[0m\u202egpj.exe${ESC}]0;pwned\u0007<script>=cmd|' /C calc'!A0.dll`;
+export const HOSTILE_MODULE_NAME = `C:\\evil\\=cmd|' -C calc'!A0${ESC}[31mRED${ESC}[0m\u202egpj.exe${ESC}]0;pwned\u0007<script>.dll`;
 export const HOSTILE_THREAD_NAME = `${ESC}[2J${ESC}[Hwiped\r\n=HYPERLINK("http://x")`;
 export const HOSTILE_CSD = `${ESC}[5m\u2066blink\u2069`;
 
