@@ -304,9 +304,12 @@ function moduleName(image: string): string {
   return image.replace(/\.(sys|dll|exe|drv)$/i, '');
 }
 
+let crashTimeMs = Number.POSITIVE_INFINITY;
+
 function imageInfo(m: { timestamp?: number; version?: string } | undefined): { imageTimestamp?: string; imageVersion?: string } {
   const out: { imageTimestamp?: string; imageVersion?: string } = {};
-  if (m?.timestamp && m.timestamp > 0) out.imageTimestamp = new Date(m.timestamp * 1000).toISOString();
+  // Reproducible builds (Windows 10+) put a hash in TimeDateStamp: a "date" after the crash is not a date.
+  if (m?.timestamp && m.timestamp > 0 && m.timestamp * 1000 <= crashTimeMs) out.imageTimestamp = new Date(m.timestamp * 1000).toISOString();
   if (m && 'version' in m && m.version) out.imageVersion = m.version;
   return out;
 }
@@ -330,6 +333,8 @@ export function pickCause(frames: Frame[]): { frame: Frame; strength: 'definite'
 }
 
 export async function runStages(s: PipelineState, stages: Stage[] = STAGES): Promise<void> {
+  const crash = s.facts.system.crashTime ? Date.parse(s.facts.system.crashTime) : Number.NaN;
+  crashTimeMs = Number.isFinite(crash) ? crash + 86_400_000 : Date.now() + 86_400_000;
   for (const stage of stages) {
     try {
       if (stage.applies(s)) await stage.apply(s);

@@ -30,13 +30,28 @@ export async function readThrownType(ctx: Pick<RuleContext, 'readMemory' | 'fact
   const ctBytes = await ctx.readMemory(rel(ct), 8);
   if (!ctBytes) return undefined;
   const td = ps === 8 ? dv(ctBytes).getInt32(4, true) : dv(ctBytes).getUint32(4, true);
-  const nameBytes = await ctx.readMemory(rel(td) + BigInt(2 * ps), MAX_NAME).then(
-    async (b) => b ?? (await ctx.readMemory(rel(td) + BigInt(2 * ps), 64)),
-  );
-  if (!nameBytes) return undefined;
-  const end = nameBytes.indexOf(0);
-  if (end <= 0) return undefined;
-  const name = new TextDecoder('latin1').decode(nameBytes.subarray(0, end));
+  // Read the NUL-terminated name 16 bytes at a time (the rest of the page may be absent).
+  const nameAt = rel(td) + BigInt(2 * ps);
+  let name = '';
+  for (let o = 0; o < MAX_NAME; o += 16) {
+    let chunk = await ctx.readMemory(nameAt + BigInt(o), 16);
+    if (!chunk) {
+      // The name may end right before missing memory: take it byte by byte.
+      const bytes: number[] = [];
+      for (let i = 0; i < 16; i++) {
+        const b = await ctx.readMemory(nameAt + BigInt(o + i), 1);
+        if (!b) break;
+        bytes.push(b[0]!);
+        if (b[0] === 0) break;
+      }
+      if (!bytes.includes(0)) return undefined;
+      chunk = Uint8Array.from(bytes);
+    }
+    const end = chunk.indexOf(0);
+    name += String.fromCharCode(...chunk.subarray(0, end >= 0 ? end : 16));
+    if (end >= 0) break;
+  }
+  if (name === '') return undefined;
   return /^[\x20-\x7e]+$/.test(name) ? name : undefined;
 }
 

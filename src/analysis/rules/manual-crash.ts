@@ -44,7 +44,7 @@ export default defineRule({
           evidence: [bc.at],
         });
         if ((bc.code >>> 0) === 0x1c8 || (bc.code >>> 0) === 0x11c8) {
-          ctx.report({ messageId: 'held', data: { ms: bc.args[0] }, evidence: [bc.at] });
+          ctx.report({ messageId: 'held', data: { ms: bc.args[0].toString(10) }, evidence: [bc.at] });
         }
       },
     };

@@ -44,7 +44,7 @@ export default defineRule({
         } else if (code === 0x101) {
           ctx.report({
             messageId: 'clock',
-            data: { cpu: bc.args[3], prcb: hex(bc.args[2]) },
+            data: { cpu: bc.args[3].toString(10), prcb: hex(bc.args[2]) },
             hint: {
               maxConfidence: 0.3,
               bucketClass: '0x101',

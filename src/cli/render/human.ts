@@ -3,7 +3,7 @@
 
 import type { TriageReport } from '../../analysis/report.js';
 import { escapeTerminal as t } from '../../util/escape.js';
-import { renderVerdictText } from './verdict.js';
+import { renderBugcheckArgs, renderExceptionParams, renderVerdictText } from './verdict.js';
 
 export interface HumanOptions {
   /** Modules listed in full (default: the ones the verdict names plus a count). */
@@ -32,7 +32,7 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
   if (r.bugcheck) {
     const b = r.bugcheck;
     out.push(`BUGCHECK_CODE:      ${b.code} ${t(b.name)}`);
-    b.args.forEach((a, i) => out.push(`BUGCHECK_P${i + 1}:        ${a}`));
+    out.push(...renderBugcheckArgs(r));
     out.push('');
   }
   if (r.exception) {
@@ -40,7 +40,7 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
     out.push(`EXCEPTION_CODE:     ${e.code} ${t(e.name)}`);
     out.push(`EXCEPTION_ADDRESS:  ${e.address}`);
     out.push(`EXCEPTION_THREAD:   ${e.threadId}`);
-    e.parameters.forEach((p, i) => out.push(`EXCEPTION_PARAMETER${i + 1}: ${p}`));
+    out.push(...renderExceptionParams(r));
     out.push('');
   }
   const crashing = r.threads.find((th) => th.crashing);

@@ -1,18 +1,73 @@
-// The verdict part of the human report (!analyze -v layout). Filled in by the triage engine work.
+// The verdict part of the human report, in !analyze -v's layout: SYMBOL/MODULE/IMAGE names,
+// STACK_TEXT from the frames considered, FAILURE_BUCKET_ID, Followup, plus kind/trigger/category,
+// findings and advice. Every dump-derived string goes through escapeTerminal.
 import type { TriageReport } from '../../analysis/report.js';
+import { describeBugcheckArgs, describeExceptionParams } from '../../analysis/knowledge.js';
 import { escapeTerminal as t } from '../../util/escape.js';
+
+const pad = (label: string) => `${label}:`.padEnd(20);
+
+/** BUGCHECK_P1..P4 lines with the argument meanings (human.ts may call this). */
+export function renderBugcheckArgs(report: TriageReport): string[] {
+  const b = report.bugcheck;
+  if (!b) return [];
+  const code = Number.parseInt(b.code, 16);
+  const args = b.args.map((a) => BigInt(a));
+  return describeBugcheckArgs(code, args).map((d) => `${pad(`BUGCHECK_P${d.index}`)}${b.args[d.index - 1]}  ${d.meaning}${d.decoded ? ` [${d.decoded}]` : ''}`);
+}
+
+export function renderExceptionParams(report: TriageReport): string[] {
+  const e = report.exception;
+  if (!e) return [];
+  return describeExceptionParams(Number.parseInt(e.code, 16), e.parameters.map((p) => BigInt(p))).map(
+    (d) => `${pad(`EXCEPTION_PARAMETER${d.index}`)}${e.parameters[d.index - 1]}  ${d.meaning}${d.decoded ? ` [${d.decoded}]` : ''}`,
+  );
+}
 
 export function renderVerdictText(report: TriageReport): string[] {
   const v = report.verdict;
-  return [
-    `FAILURE_BUCKET_ID:  ${t(v.bucketId)}`,
-    `CATEGORY:           ${v.category} (${v.kind}, trigger ${t(v.trigger)})`,
-    `SUMMARY:            ${t(v.summary)}`,
-  ];
+  const c = v.probableCause;
+  const out: string[] = [];
+  out.push(`${pad('VERDICT')}${v.kind.toUpperCase()} (trigger: ${t(v.trigger)})`);
+  out.push(`${pad('CATEGORY')}${v.category}`);
+  if (report.exception) out.push(`${pad('EXCEPTION_CODE_STR')}${report.exception.code.slice(2)} ${t(report.exception.name)}`);
+  if (report.process?.name) out.push(`${pad('PROCESS_NAME')}${t(report.process.name)}`);
+  if (v.findings.length > 0) {
+    out.push('', 'FINDINGS:');
+    for (const f of v.findings) out.push(`  [${f.ruleId}] ${t(f.message)}${f.evidence[0] ? `  (${t(f.evidence[0].struct)} @${f.evidence[0].offset})` : ''}`);
+  }
+  if (v.frames.length > 0) {
+    out.push('', 'STACK_TEXT:');
+    const shown = v.frames.slice(0, 24);
+    for (const f of shown) {
+      const where = f.stackAddress ? f.stackAddress : '-'.repeat(Math.max(2, f.address.length));
+      const marks = [f.trust, f.ignored ? 'ignored' : '', f.owner ? `owner ${t(f.owner)}` : ''].filter(Boolean).join(', ');
+      out.push(`  ${String(f.index).padStart(2, '0')} ${where.padEnd(18)} ${f.address.padEnd(18)} ${t(f.symbol)}  (${marks})`);
+    }
+    if (v.frames.length > shown.length) out.push(`  ... ${v.frames.length - shown.length} more frames`);
+  }
+  out.push('');
+  out.push(`${pad('SYMBOL_NAME')}${c.image && c.offset ? `${t(c.module ?? c.image)}+${c.offset}` : 'Unknown'}`);
+  out.push(`${pad('MODULE_NAME')}${t(c.module ?? 'Unknown_Module')}`);
+  out.push(`${pad('IMAGE_NAME')}${t(c.image ?? 'Unknown_Image')}`);
+  if (c.imageVersion) out.push(`${pad('IMAGE_VERSION')}${t(c.imageVersion)}`);
+  if (c.imageTimestamp) out.push(`${pad('IMAGE_TIMESTAMP')}${c.imageTimestamp}`);
+  if (c.address) out.push(`${pad('FAULTING_ADDRESS')}${c.address}`);
+  out.push(`${pad('CONFIDENCE')}${c.confidence}`);
+  out.push(`${pad('REASON')}${t(c.reason)}`);
+  out.push(`${pad('FAILURE_BUCKET_ID')}${t(v.bucketId)}`);
+  out.push(`${pad('SUMMARY')}${t(v.summary)}`);
+  out.push(`Followup:           ${t(v.followup)}`);
+  if (v.advice.length > 0) {
+    out.push('', 'ADVICE:');
+    v.advice.forEach((a, i) => out.push(`  ${i + 1}. ${t(a)}`));
+  }
+  return out;
 }
 
 /** One line per dump for --brief. */
 export function renderBrief(report: TriageReport): string {
   const v = report.verdict;
-  return `${t(report.input.path ?? '<buffer>')}: ${v.kind} ${v.category} ${t(v.bucketId)} - ${t(v.summary)}`;
+  const cause = v.probableCause.image ? ` ${t(v.probableCause.image)} (${v.probableCause.confidence})` : '';
+  return `${t(report.input.path ?? '<buffer>')}: ${v.kind} ${t(v.trigger)} ${v.category} ${t(v.bucketId)}${cause} - ${t(v.summary)}`;
 }
