@@ -161,7 +161,7 @@ const JS = `
   });
   document.body.setAttribute('data-ready', 'yes');
   var ok = document.createElement('p'); ok.id = 'js-ok'; ok.className = 'meta'; ok.textContent = 'Interactive: click a column header to sort.';
-  document.getElementById('buckets').appendChild(ok);
+  document.getElementById('buckets').insertAdjacentElement('afterend', ok);
 })();
 `;
 
