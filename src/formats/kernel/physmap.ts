@@ -310,8 +310,8 @@ export async function buildRdmpMap(source: ByteSource, headerSize: number, dumpT
   if (!Number.isSafeInteger(meta) || !Number.isSafeInteger(first) || meta - 0x20 !== first - (headerSize + 0x40)) {
     warnings.push({ code: 'RdmpInconsistent', message: `MetadataSize ${hex(meta)} and FirstPageOffset ${hex(first)} disagree`, offset: headerSize + 0x10 });
   }
-  if (!Number.isSafeInteger(first) || first % PAGE_SIZE !== 0 || first > source.size) {
-    throw new DumpFormatError('BadValue', `FirstPageOffset ${hex(first)} is not a page offset inside the file`, { struct: RDMP_HEADER64.name, offset: headerSize + 0x18 });
+  if (!Number.isSafeInteger(first) || first < headerSize + RDMP_HEADER64.size || first > source.size) {
+    throw new DumpFormatError('BadValue', `FirstPageOffset ${hex(first)} is not an offset inside the file after the run table`, { struct: RDMP_HEADER64.name, offset: headerSize + 0x18 });
   }
   const tableOffset = headerSize + RDMP_HEADER64.size;
   let entries = Math.floor(Math.max(0, Math.min(meta, first - tableOffset)) / PHYSICAL_MEMORY_RUN64.size);
