@@ -1,8 +1,11 @@
-// User-mode minidump (MDMP). Placeholder until the minidump decoder lands.
+// User-mode minidump (MDMP): open = header + directory + SystemInfo; everything else lazily.
 import type { CountingSource } from '../../reader/byte-source.js';
 import type { Dump, OpenOptions } from '../dump.js';
-import { UnsupportedDumpError } from '../../errors.js';
+import { MinidumpDump } from './minidump.js';
 
-export async function openMinidump(source: CountingSource, _opts: OpenOptions): Promise<Dump> {
-  throw new UnsupportedDumpError('minidump decoding not implemented yet', { path: source.name, offset: 0, struct: 'MINIDUMP_HEADER' });
+export { MinidumpDump } from './minidump.js';
+export { MinidumpFile } from './file.js';
+
+export async function openMinidump(source: CountingSource, opts: OpenOptions): Promise<Dump> {
+  return MinidumpDump.open(source, opts);
 }

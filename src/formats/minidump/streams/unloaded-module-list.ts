@@ -1,0 +1,36 @@
+// UnloadedModuleListStream (14): MINIDUMP_UNLOADED_MODULE_LIST + entries.
+
+import { MINIDUMP_UNLOADED_MODULE, MINIDUMP_UNLOADED_MODULE_LIST } from '../../../../native-structs/minidump/modules.js';
+import { StreamType } from '../../../../native-structs/constants/minidump.js';
+import { LIMITS } from '../../../limits.js';
+import { readExList, type StreamDecoder } from '../stream.js';
+import { baseName } from './module-list.js';
+
+export interface UnloadedModule {
+  baseOfImage: bigint;
+  sizeOfImage: number;
+  checkSum: number;
+  timeDateStamp: number;
+  moduleNameRva: number;
+  path: string;
+  name: string;
+  offset: number;
+}
+
+export const unloadedModuleListStream: StreamDecoder<UnloadedModule[]> = {
+  streamType: StreamType.UnloadedModuleList,
+  key: 'unloadedModuleList',
+  async decode(ctx) {
+    const r = await readExList<{ sizeOfHeader: number; sizeOfEntry: number; numberOfEntries: number }, UnloadedModule>(
+      ctx, MINIDUMP_UNLOADED_MODULE_LIST, MINIDUMP_UNLOADED_MODULE, (h) => h.numberOfEntries, LIMITS.maxModules);
+    await ctx.file.prefetch(r.items.map((m) => ({ offset: m.moduleNameRva, length: 4 + 520 })));
+    const start = ctx.entry.rva + r.header.sizeOfHeader;
+    for (let i = 0; i < r.items.length; i++) {
+      const m = r.items[i]!;
+      m.path = (await ctx.file.readString(m.moduleNameRva, `unloaded module ${i} name`)) ?? '';
+      m.name = baseName(m.path);
+      m.offset = start + i * r.header.sizeOfEntry;
+    }
+    return r.items;
+  },
+};
