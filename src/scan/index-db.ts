@@ -39,9 +39,9 @@ export class ScanIndex {
   /** True when the stored fingerprint differed and old rows were dropped. */
   readonly invalidated: boolean;
 
-  private constructor(db: Db, fingerprint: string | undefined) {
+  private constructor(db: Db, fingerprint: string | undefined, readonly = false) {
     this.db = db;
-    db.exec(`
+    if (!readonly) db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS files (
         rel TEXT PRIMARY KEY,
@@ -68,12 +68,14 @@ export class ScanIndex {
     `);
     const layout = this.meta('layout');
     let invalidated = false;
-    if (layout !== undefined && layout !== String(INDEX_LAYOUT)) {
+    if (readonly) {
+      if (layout !== undefined && layout !== String(INDEX_LAYOUT)) throw new Error(`index layout ${layout} is not ${INDEX_LAYOUT}: run dumptriage scan again`);
+    } else if (layout !== undefined && layout !== String(INDEX_LAYOUT)) {
       db.exec('DELETE FROM files');
       invalidated = true;
     }
-    this.setMeta('layout', String(INDEX_LAYOUT));
-    if (fingerprint !== undefined) {
+    if (!readonly) this.setMeta('layout', String(INDEX_LAYOUT));
+    if (fingerprint !== undefined && !readonly) {
       const old = this.meta('fingerprint');
       if (old !== undefined && old !== fingerprint) {
         db.exec('DELETE FROM files');
@@ -107,7 +109,7 @@ export class ScanIndex {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }
-    return new ScanIndex(db, opts.readonly ? undefined : opts.fingerprint);
+    return new ScanIndex(db, opts.readonly ? undefined : opts.fingerprint, opts.readonly ?? false);
   }
 
   /** An index that lives in memory only (`--no-index`). */
