@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { LIMITS } from '../limits.js';
 
-/** Bytes per read. */
-const CHUNK_SIZE = 1024 * 1024;
+/** Bytes per read: small enough that the per-block garbage (buffer, latin1 string) stays small. */
+const CHUNK_SIZE = 64 * 1024;
 
 export interface LineReaderStats {
   /** Lines yielded. */
@@ -28,11 +28,13 @@ export interface LineReaderOptions {
 }
 
 /** Raw chunks of a file through positioned reads (the handle is closed by the caller). */
-async function* fileChunks(fh: FileHandle, chunkSize: number): AsyncGenerator<Buffer> {
+async function* fileChunks(fh: FileHandle, chunkSize: number, reuse: boolean): AsyncGenerator<Buffer> {
   let position = 0;
+  // Plain files: one buffer, reused (the block made from it is consumed before the next read).
+  // Gzip input needs a fresh buffer each time: gunzip may still hold the previous one.
+  const shared = reuse ? Buffer.allocUnsafe(chunkSize) : undefined;
   for (;;) {
-    // A fresh buffer each time: gunzip may still hold the previous one.
-    const buf = Buffer.allocUnsafe(chunkSize);
+    const buf = shared ?? Buffer.allocUnsafe(chunkSize);
     const { bytesRead } = await fh.read(buf, 0, chunkSize, position);
     if (bytesRead === 0) return;
     position += bytesRead;
@@ -40,69 +42,75 @@ async function* fileChunks(fh: FileHandle, chunkSize: number): AsyncGenerator<Bu
   }
 }
 
-/** Splits chunks into lines. A yielded line is a view valid until the next call. */
-export class LineSplitter {
+/** Complete lines of the log, many at a time: `buf` holds `count` lines, each ending in \n
+ * except possibly the last block's last line. Line `firstLine` is 1-based. Lines longer than
+ * `maxLineBytes` that straddle reads are cut there (the rest is skipped up to the newline); a
+ * long line inside one read stays whole in `buf` (a read is bounded) and is only counted. */
+export interface LogBlock {
+  buf: Buffer;
+  firstLine: number;
+  count: number;
+}
+
+/** Cuts chunks at their last newline, carrying the partial last line (bounded) to the next. */
+export class BlockSplitter {
   private readonly carry: Buffer;
   private carryLength = 0;
   private carryCut = false;
-  /** True when the line just yielded was cut. */
-  lastCut = false;
+  private nextLine = 1;
   overlongLines = 0;
 
   constructor(private readonly maxLineBytes: number) {
     this.carry = Buffer.allocUnsafe(maxLineBytes);
   }
 
-  private append(chunk: Buffer, start: number, end: number): void {
-    const room = this.maxLineBytes - this.carryLength;
-    const n = Math.min(room, end - start);
-    if (n > 0) {
-      chunk.copy(this.carry, this.carryLength, start, start + n);
-      this.carryLength += n;
-    }
-    if (end - start > n) this.carryCut = true;
-  }
-
-  private finish(line: Buffer, cut: boolean): Buffer {
-    this.lastCut = cut;
-    if (cut) this.overlongLines++;
-    // Drop the \r of CRLF logs (VMware Workstation on Windows writes them).
-    return line.length > 0 && line[line.length - 1] === 13 ? line.subarray(0, line.length - 1) : line;
-  }
-
-  *push(chunk: Buffer): Generator<Buffer> {
+  /** Lines in `buf` (which ends with a newline), counting the overlong ones. */
+  private count(buf: Buffer, firstLineCut: boolean): number {
+    let n = 0;
     let pos = 0;
-    const len = chunk.length;
-    while (pos < len) {
-      const nl = chunk.indexOf(10, pos);
-      if (nl === -1) {
-        this.append(chunk, pos, len);
-        return;
-      }
-      if (this.carryLength > 0 || this.carryCut) {
-        this.append(chunk, pos, nl);
-        const cut = this.carryCut;
-        const line = this.carry.subarray(0, this.carryLength);
-        this.carryLength = 0;
-        this.carryCut = false;
-        yield this.finish(line, cut);
-      } else if (nl - pos > this.maxLineBytes) {
-        yield this.finish(chunk.subarray(pos, pos + this.maxLineBytes), true);
-      } else {
-        yield this.finish(chunk.subarray(pos, nl), false);
-      }
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) return n;
+      if (nl - pos > this.maxLineBytes || (n === 0 && firstLineCut)) this.overlongLines++;
+      n++;
       pos = nl + 1;
     }
   }
 
-  *end(): Generator<Buffer> {
-    if (this.carryLength > 0 || this.carryCut) {
-      const cut = this.carryCut;
-      const line = this.carry.subarray(0, this.carryLength);
-      this.carryLength = 0;
-      this.carryCut = false;
-      yield this.finish(line, cut);
+  push(chunk: Buffer): LogBlock | undefined {
+    const last = chunk.lastIndexOf(10);
+    if (last === -1) {
+      const n = Math.min(this.maxLineBytes - this.carryLength, chunk.length);
+      chunk.copy(this.carry, this.carryLength, 0, n);
+      this.carryLength += n;
+      if (n < chunk.length) this.carryCut = true;
+      return undefined;
     }
+    const body = chunk.subarray(0, last + 1);
+    const buf = this.carryLength > 0 ? Buffer.concat([this.carry.subarray(0, this.carryLength), body]) : body;
+    const cut = this.carryCut;
+    this.carryLength = 0;
+    this.carryCut = false;
+    const rest = chunk.subarray(last + 1);
+    const count = this.count(buf, cut);
+    // A view into the chunk: valid until the next push (the reader reuses its buffer).
+    const block = { buf, firstLine: this.nextLine, count };
+    this.nextLine += count;
+    if (rest.length > 0) this.push(rest);
+    return block;
+  }
+
+  end(): LogBlock | undefined {
+    if (this.carryLength === 0 && !this.carryCut) return undefined;
+    const buf = Buffer.from(this.carry.subarray(0, this.carryLength));
+    // The last line has no newline: give it one so every block has the same shape.
+    const withNl = Buffer.concat([buf, Buffer.from('\n')]);
+    if (this.carryCut) this.overlongLines++;
+    this.carryLength = 0;
+    this.carryCut = false;
+    const block = { buf: withNl, firstLine: this.nextLine, count: 1 };
+    this.nextLine++;
+    return block;
   }
 }
 
@@ -113,28 +121,24 @@ export async function isGzipFile(fh: FileHandle): Promise<boolean> {
   return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
 }
 
-/**
- * Lines of `path` (gzip detected by magic). Each yielded Buffer is only valid until the next
- * iteration: decode or copy it at once. `stats` is filled as reading goes.
- */
-export async function* readLogLines(path: string, stats: LineReaderStats, opts: LineReaderOptions = {}): AsyncGenerator<Buffer> {
+/** Blocks of complete lines of `path` (gzip detected by magic). `stats` is filled as reading goes. */
+export async function* readLogBlocks(path: string, stats: LineReaderStats, opts: LineReaderOptions = {}): AsyncGenerator<LogBlock> {
   const maxLineBytes = opts.maxLineBytes ?? LIMITS.maxLogLineBytes;
   const chunkSize = opts.chunkSize ?? CHUNK_SIZE;
   const fh = await open(path, 'r');
   try {
     stats.gzip = await isGzipFile(fh);
-    const splitter = new LineSplitter(maxLineBytes);
-    let chunks: AsyncIterable<Buffer> = fileChunks(fh, chunkSize);
-    if (stats.gzip) {
-      const gunzip = createGunzip({ chunkSize });
-      chunks = Readable.from(fileChunks(fh, chunkSize)).pipe(gunzip);
-    }
+    const splitter = new BlockSplitter(maxLineBytes);
+    let chunks: AsyncIterable<Buffer> = fileChunks(fh, chunkSize, !stats.gzip);
+    if (stats.gzip) chunks = Readable.from(fileChunks(fh, chunkSize, false)).pipe(createGunzip({ chunkSize }));
     try {
       for await (const chunk of chunks) {
         stats.bytes += chunk.length;
-        for (const line of splitter.push(chunk)) {
-          stats.lines++;
-          yield line;
+        const b = splitter.push(chunk);
+        if (b) {
+          stats.lines += b.count;
+          stats.overlongLines = splitter.overlongLines;
+          yield b;
         }
       }
     } catch (e) {
@@ -142,9 +146,10 @@ export async function* readLogLines(path: string, stats: LineReaderStats, opts: 
       // A truncated or corrupt .gz: keep what was decompressed, say so.
       stats.gzipError = (e as Error).message;
     }
-    for (const line of splitter.end()) {
-      stats.lines++;
-      yield line;
+    const b = splitter.end();
+    if (b) {
+      stats.lines += b.count;
+      yield b;
     }
     stats.overlongLines = splitter.overlongLines;
   } finally {

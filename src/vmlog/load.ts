@@ -4,8 +4,8 @@
 import { bugcheckName } from '../analysis/knowledge.js';
 import { LIMITS } from '../limits.js';
 import { classifyLine, PREFILTER, type LineClass } from './classify.js';
-import { readLogLines, type LineReaderStats } from './lines.js';
-import { isoTime, parseLine, type ParsedLine } from './parse-line.js';
+import { readLogBlocks, type LineReaderStats } from './lines.js';
+import { isoTime, parseLine, parseLogTime, type ParsedLine } from './parse-line.js';
 import { expandLogPaths, type LogFile } from './sources.js';
 import type { GuestCrashEvent, VmEvents, VmLineFormat, VmLogKind, VmLogSource } from './types.js';
 
@@ -143,23 +143,57 @@ async function loadFile(file: LogFile, events: VmEvents, opts: LoadOptions): Pro
     }
   };
 
-  for await (const buf of readLogLines(file.path, stats, { maxLineBytes: opts.maxLineBytes })) {
-    lineNo++;
-    const latin = buf.toString('latin1');
-    const sample = lineNo <= FORMAT_SAMPLE_LINES;
-    const interesting = PREFILTER.test(latin);
-    if (!sample && !interesting) continue;
-    const text = interesting ? buf.toString('utf8') : latin;
+  const maxLineBytes = opts.maxLineBytes ?? LIMITS.maxLogLineBytes;
+  const scan = new RegExp(PREFILTER.source, 'gi');
+  const parseAt = (buf: Buffer, latin: string, start: number, end: number, sample: boolean, interesting: boolean): void => {
+    let stop = Math.min(end, start + maxLineBytes);
+    if (stop > start && latin.charCodeAt(stop - 1) === 13) stop--;
+    const text = interesting ? buf.toString('utf8', start, stop) : latin.slice(start, stop);
     const p = parseLine(text);
     if (p.badTimestamp) source.badTimestamps++;
     if (p.timeMs !== undefined) {
       if (firstMs === undefined) firstMs = p.timeMs;
-      lastMs = p.timeMs;
+      if (lastMs === undefined || p.timeMs > lastMs) lastMs = p.timeMs;
     }
     if (sample && p.format !== 'unknown') formatCounts.set(p.format, (formatCounts.get(p.format) ?? 0) + 1);
-    if (!interesting) continue;
+    if (!interesting) return;
     const classes = classifyLine(p, file.kind);
     if (classes.length > 0) handle(p, classes, p.message);
+  };
+
+  for await (const block of readLogBlocks(file.path, stats, { maxLineBytes: opts.maxLineBytes })) {
+    const buf = block.buf;
+    // latin1 keeps byte offsets equal to string indexes; matched lines are re-decoded as UTF-8.
+    const latin = buf.toString('latin1');
+    // The first lines are always parsed, to name the file's format.
+    let pos = 0;
+    lineNo = block.firstLine;
+    while (lineNo <= FORMAT_SAMPLE_LINES && lineNo < block.firstLine + block.count) {
+      const nl = latin.indexOf('\n', pos);
+      const end = nl === -1 ? latin.length : nl;
+      parseAt(buf, latin, pos, end, true, PREFILTER.test(latin.slice(pos, Math.min(end, pos + maxLineBytes))));
+      pos = end + 1;
+      lineNo++;
+    }
+    // Then only the lines the keyword scan hits, found in one regex pass over the block.
+    let cursor = pos;
+    let cursorLine = lineNo;
+    scan.lastIndex = pos;
+    for (let m = scan.exec(latin); m !== null; m = scan.exec(latin)) {
+      const start = latin.lastIndexOf('\n', m.index - 1) + 1;
+      let nl = latin.indexOf('\n', m.index);
+      if (nl === -1) nl = latin.length;
+      for (let q = latin.indexOf('\n', cursor); q !== -1 && q < start; q = latin.indexOf('\n', q + 1)) cursorLine++;
+      cursor = start;
+      lineNo = cursorLine;
+      parseAt(buf, latin, start, nl, false, true);
+      scan.lastIndex = nl + 1;
+    }
+    // The block's last line gives the file's latest time cheaply.
+    const lastStart = latin.lastIndexOf('\n', latin.length - 2) + 1;
+    const t = parseLogTime(latin.slice(lastStart, lastStart + 40));
+    if (t.timeMs !== undefined && (lastMs === undefined || t.timeMs > lastMs)) lastMs = t.timeMs;
+    if (firstMs === undefined && t.timeMs !== undefined) firstMs = t.timeMs;
   }
   for (const vcpu of [...pending.keys()]) flush(vcpu);
 

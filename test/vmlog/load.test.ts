@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { bugcheckName } from '../../src/analysis/knowledge.js';
 import { loadVmEvents } from '../../src/vmlog/load.js';
-import { LineSplitter } from '../../src/vmlog/lines.js';
+import { BlockSplitter } from '../../src/vmlog/lines.js';
 import { kindFromName } from '../../src/vmlog/sources.js';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -16,31 +16,30 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('LineSplitter', () => {
+describe('BlockSplitter', () => {
   const split = (chunks: string[], max = 64) => {
-    const s = new LineSplitter(max);
-    const out: Array<[string, boolean]> = [];
-    for (const c of chunks) for (const l of s.push(Buffer.from(c, 'latin1'))) out.push([l.toString('latin1'), s.lastCut]);
-    for (const l of s.end()) out.push([l.toString('latin1'), s.lastCut]);
+    const s = new BlockSplitter(max);
+    const out: string[] = [];
+    let expectLine = 1;
+    const take = (b: ReturnType<BlockSplitter['push']>) => {
+      if (!b) return;
+      expect(b.firstLine).toBe(expectLine);
+      const lines = b.buf.toString('latin1').split('\n').slice(0, -1);
+      expect(lines).toHaveLength(b.count);
+      expectLine += b.count;
+      out.push(...lines);
+    };
+    for (const c of chunks) take(s.push(Buffer.from(c, 'latin1')));
+    take(s.end());
     return { out, overlong: s.overlongLines };
   };
-  it('joins lines split across chunks, strips CR, keeps a last line without newline', () => {
-    expect(split(['ab', 'c\r\nde', 'f\n', '\nlast']).out).toEqual([
-      ['abc', false],
-      ['def', false],
-      ['', false],
-      ['last', false],
-    ]);
+  it('joins lines split across chunks, keeps empty lines and a last line without newline', () => {
+    expect(split(['ab', 'c\r\nde', 'f\n', '\nlast']).out).toEqual(['abc\r', 'def', '', 'last']);
   });
-  it('cuts overlong lines, inside one chunk and across chunks', () => {
+  it('cuts lines that straddle reads at the limit and counts every overlong line', () => {
     const long = 'x'.repeat(100);
     const r = split([`${long}\nok\n`, long.slice(0, 50), long.slice(50), '\nend'], 16);
-    expect(r.out).toEqual([
-      ['x'.repeat(16), true],
-      ['ok', false],
-      ['x'.repeat(16), true],
-      ['end', false],
-    ]);
+    expect(r.out).toEqual([long, 'ok', 'x'.repeat(16), 'end']);
     expect(r.overlong).toBe(2);
   });
 });
