@@ -2,7 +2,8 @@
 // fills verdict.hypervisor and, for an 0x80 with an NMI sent from the host, turns the verdict into
 // a hang with trigger 'nmi-from-hypervisor'. Every verdict change is logged in verdict.trail.
 
-import type { TriageReport, Verdict } from '../analysis/report.js';
+import type { TriageReport } from '../analysis/report.js';
+import { applyHypervisorNmi } from '../analysis/pipeline/hypervisor.js';
 import { DEFAULTS } from '../defaults.js';
 import { matchDumpToEvents } from './correlate.js';
 import { loadVmEvents } from './load.js';
@@ -17,13 +18,6 @@ export interface CorrelateReportOptions {
   events?: VmEvents;
 }
 
-function set<K extends keyof Verdict>(v: Verdict, field: K, to: Verdict[K]): void {
-  const from = v[field];
-  if (from === to) return;
-  v[field] = to;
-  (v.trail ??= []).push({ stage: STAGE, field, from, to });
-}
-
 /** Apply a correlation to a report's verdict (pure apart from mutating `report`). */
 export function applyHypervisorToVerdict(report: TriageReport, h: HypervisorCorrelation): void {
   const v = report.verdict;
@@ -31,13 +25,12 @@ export function applyHypervisorToVerdict(report: TriageReport, h: HypervisorCorr
   v.hypervisor = h;
   (v.trail ??= []).push({ stage: STAGE, field: 'hypervisor', from: before === undefined ? null : 'set', to: h.conclusionId });
   const code = report.bugcheck && /^0x[0-9a-f]{1,16}$/i.test(report.bugcheck.code) ? BigInt(report.bugcheck.code) : undefined;
-  if (h.conclusionId === 'nmi-hang' && code === 0x80n) {
-    set(v, 'kind', 'hang');
-    set(v, 'trigger', 'nmi-from-hypervisor');
-    // 0x80's default is 'hardware'; a deliberate NMI says nothing about the hardware.
-    if (v.category === 'hardware') set(v, 'category', 'unknown');
-    set(v, 'summary', `Hang dump: ${h.conclusion}`);
-    v.advice.push('Analyse as a hang (like !analyze -v -hang): processors, lock owners and long waits; the NMI itself is not the cause.');
+  if (h.conclusionId === 'nmi-hang' && code === 0x80n && h.nmi) {
+    // The triage engine's hook: kind hang, trigger nmi-from-hypervisor, category unknown (0x80's
+    // default 'hardware' does not hold for a deliberate NMI), hang bucket, summary; all trailed.
+    const platform = h.nmi.how.startsWith('vm-support') || h.nmi.how === 'vmkernel' || h.nmi.how === 'vmdumper' ? 'VMware ESXi' : 'VMware';
+    applyHypervisorNmi(v, { platform, evidence: `${h.nmi.how} at ${h.nmi.time ?? 'an unknown time'} (${h.nmi.file}:${h.nmi.line})` });
+    v.advice.push(`${h.conclusion}.`);
   } else if (h.conclusionId === 'hypervisor-events') {
     v.advice.push('Hypervisor-side events near the crash: collect an ESXi support bundle (vm-support) and engage VMware support.');
   } else if (h.conclusionId === 'guest' && h.matchedEvent) {

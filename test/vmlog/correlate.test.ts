@@ -133,13 +133,15 @@ describe('correlateReport (the --vm-logs hook)', () => {
     expect(r.verdict.kind).toBe('hang');
     expect(r.verdict.trigger).toBe('nmi-from-hypervisor');
     expect(r.verdict.category).toBe('unknown');
-    expect(r.verdict.trail!.map((t) => [t.field, t.from, t.to])).toEqual([
-      ['hypervisor', null, 'nmi-hang'],
-      ['kind', 'crash', 'hang'],
-      ['trigger', 'bugcheck', 'nmi-from-hypervisor'],
-      ['category', 'hardware', 'unknown'],
-      ['summary', 'before', `Hang dump: ${h.conclusion}`],
+    expect(r.verdict.trail!.map((t) => [t.stage, t.field, t.from, t.to])).toEqual([
+      ['vmlog-correlation', 'hypervisor', null, 'nmi-hang'],
+      ['hypervisor', 'kind', 'crash', 'hang'],
+      ['hypervisor', 'trigger', 'bugcheck', 'nmi-from-hypervisor'],
+      ['hypervisor', 'category', 'hardware', 'unknown'],
+      ['hypervisor', 'bucketId', 'X', 'NMI_HARDWARE_FAILURE_FROM_HYPERVISOR'],
+      ['hypervisor', 'summary', 'before', r.verdict.summary],
     ]);
+    expect(r.verdict.summary).toContain('vm-support HungVM:Send_NMI_To_Guest at 2019-08-14T02:10:58.087Z');
     const text = renderHypervisorText(r).join('\n');
     expect(text).toContain('HYPERVISOR (VMware logs, ±10 min):');
     expect(text).toContain(`VERDICT:            ${h.conclusion}`);

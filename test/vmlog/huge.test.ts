@@ -1,5 +1,5 @@
 // A huge vmware.log is streamed: line counts exact, the crash at the very end found, memory flat.
-// 1 GiB by default (about 30 s on 2 cores: 6 s to write, 23 s to read); DUMPTRIAGE_HUGE_LOG_MIB=256
+// 1 GiB by default (about 30 s on 2 cores: 6 s to write, 23 s to read); VMLOG_HUGE_MIB=256
 // (or any size in MiB) shrinks it for quick runs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadVmEvents } from '../../src/vmlog/load.js';
 
-const SIZE = Math.max(1, Number(process.env.DUMPTRIAGE_HUGE_LOG_MIB ?? 1024) || 1024) * 1024 * 1024;
+const SIZE = Math.max(1, Number(process.env.VMLOG_HUGE_MIB ?? 1024) || 1024) * 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'dt-vmlog-huge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
