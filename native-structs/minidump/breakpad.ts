@@ -1,6 +1,6 @@
 // breakpad / crashpad extension streams (spec minidump.md §5) and breakpad's Linux DSO debug stream.
 
-import { array, bytes, defineStruct, struct, u16, u32, u64 } from '../define.js';
+import { array, bytes, defineStruct, pad, struct, u16, u32, u64 } from '../define.js';
 import { MINIDUMP_LOCATION_DESCRIPTOR } from './header.js';
 
 export const MDRAW_BREAKPAD_INFO = defineStruct('MDRawBreakpadInfo', 12, [
@@ -61,22 +61,26 @@ export const MDRAW_DEBUG32 = defineStruct('MDRawDebug32', 24, [
   ['version', u32], ['map', u32], ['dsoCount', u32], ['brk', u32], ['ldbase', u32], ['dynamic', u32],
 ]);
 
-/** breakpad LinuxDsoDebug header, 64-bit writers (packed to 4). */
-export const MDRAW_DEBUG64 = defineStruct('MDRawDebug64', 36, [
-  ['version', u32], // 0x00
-  ['map', u32], //     0x04 RVA → MDRawLinkMap64[dsoCount]
+/** breakpad LinuxDsoDebug header, 64-bit writers. Naturally aligned (the corpus's Android dump
+ * has brk at 0x10, not 0x0C): this breakpad struct is not under pshpack4. */
+export const MDRAW_DEBUG64 = defineStruct('MDRawDebug64', 40, [
+  ['version', u32], //  0x00
+  ['map', u32], //      0x04 RVA → MDRawLinkMap64[dsoCount]
   ['dsoCount', u32], // 0x08
-  ['brk', u64], //     0x0C
-  ['ldbase', u64], //  0x14
-  ['dynamic', u64], // 0x1C
+  ['pad0', pad(4)], //  0x0C
+  ['brk', u64], //      0x10
+  ['ldbase', u64], //   0x18
+  ['dynamic', u64], //  0x20
 ]);
 
 export const MDRAW_LINK_MAP32 = defineStruct('MDRawLinkMap32', 12, [['addr', u32], ['name', u32], ['ld', u32]]);
 
-export const MDRAW_LINK_MAP64 = defineStruct('MDRawLinkMap64', 20, [
-  ['addr', u64], // 0x00
-  ['name', u32], // 0x08 RVA → MINIDUMP_STRING
-  ['ld', u64], //   0x0C
+/** Naturally aligned: 24 bytes. */
+export const MDRAW_LINK_MAP64 = defineStruct('MDRawLinkMap64', 24, [
+  ['addr', u64], //    0x00
+  ['name', u32], //    0x08 RVA → MINIDUMP_STRING
+  ['pad0', pad(4)], // 0x0C
+  ['ld', u64], //      0x10
 ]);
 
 /** Pair of u32 used for MinidumpRVAList counts etc. */
