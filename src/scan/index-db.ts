@@ -112,10 +112,18 @@ export class ScanIndex {
     return new ScanIndex(db, opts.readonly ? undefined : opts.fingerprint, opts.readonly ?? false);
   }
 
-  /** An index that lives in memory only (`--no-index`). */
+  /**
+   * No index (`--no-index`): an empty in-memory database that stores nothing, so that memory
+   * stays flat (reports are not kept) and every lookup misses.
+   */
   static memory(): ScanIndex {
-    return new ScanIndex(new Database(':memory:'), undefined);
+    const idx = new ScanIndex(new Database(':memory:'), undefined);
+    idx.store = false;
+    return idx;
   }
+
+  /** False for the no-index stand-in: writes are dropped. */
+  private store = true;
 
   meta(key: string): string | undefined {
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
@@ -151,6 +159,7 @@ export class ScanIndex {
    * so the next scan reads the file again.
    */
   put(scanId: number, d: DumpDigest, reportJson: string | undefined, cacheable = true): void {
+    if (!this.store) return;
     const mtime = cacheable ? d.mtimeMs : -1;
     this.pending.push(() => this.putStmt.run(d.rel, d.size, mtime, d.status, d.host, d.bucketId ?? null, d.time, JSON.stringify(d), reportJson ?? null, scanId));
     if (this.pending.length >= 256) this.flush();
@@ -158,6 +167,7 @@ export class ScanIndex {
 
   /** Mark an unchanged row as seen by this scan. */
   touch(scanId: number, rel: string): void {
+    if (!this.store) return;
     this.pending.push(() => this.touchStmt.run(scanId, rel));
     if (this.pending.length >= 256) this.flush();
   }
