@@ -149,12 +149,15 @@ export function chooseLayout(head: Uint8Array, arch: Arch, size: number): Chosen
   return { layout };
 }
 
-/** Bytes to read for facts (general registers only). */
+/** Bytes to read for facts (general registers only) for a dump of `arch`. */
 export function registerPrefixSize(arch: Arch): number {
-  const k = contextKindFromArch(arch);
-  const p = k ? LAYOUTS[k].prefix : 0x100;
-  // AMD64 needs 0x100; read enough for whichever layout the flags may name.
-  return Math.max(p, 0x110 + 0x10);
+  switch (arch) {
+    case 'x86': return LAYOUTS.x86.prefix;
+    case 'x64': return LAYOUTS.amd64.prefix;
+    case 'arm64': return Math.max(LAYOUTS.arm64.prefix, LAYOUTS['arm64-old'].prefix);
+    case 'arm': return LAYOUTS.arm.prefix;
+    default: return Math.max(...Object.values(LAYOUTS).map((l) => l.prefix), CONTEXT_AMD64.offsetOf('contextFlags') + 4);
+  }
 }
 
 /** CpuContext (general registers) from the first bytes of a context. */

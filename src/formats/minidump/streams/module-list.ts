@@ -57,6 +57,7 @@ export const moduleListStream: StreamDecoder<Module[]> = {
     const r = await readCountedList<RawModule>(ctx, MINIDUMP_MODULE, LIMITS.maxModules);
     const listStart = ctx.entry.rva + (r.padded ? 8 : 4);
     await ctx.file.prefetch(r.items.flatMap((m) => [
+      // Up to 258 characters in the read-ahead window; a longer path costs one extra read.
       { offset: m.moduleNameRva, length: 4 + 520 },
       { offset: m.cvRecord.rva, length: Math.min(m.cvRecord.dataSize, MAX_CV_RECORD) },
     ]));

@@ -23,7 +23,7 @@ export const unloadedModuleListStream: StreamDecoder<UnloadedModule[]> = {
   async decode(ctx) {
     const r = await readExList<{ sizeOfHeader: number; sizeOfEntry: number; numberOfEntries: number }, UnloadedModule>(
       ctx, MINIDUMP_UNLOADED_MODULE_LIST, MINIDUMP_UNLOADED_MODULE, (h) => h.numberOfEntries, LIMITS.maxModules);
-    await ctx.file.prefetch(r.items.map((m) => ({ offset: m.moduleNameRva, length: 4 + 520 })));
+    await ctx.file.prefetch(r.items.map((m) => ({ offset: m.moduleNameRva, length: 4 + 128 })));
     const start = ctx.entry.rva + r.header.sizeOfHeader;
     for (let i = 0; i < r.items.length; i++) {
       const m = r.items[i]!;
