@@ -38,6 +38,7 @@ describe('dumptriage on minidump fixtures', () => {
     expect(r.stdout).toContain('10.0.19045');
     expect(r.stdout).toContain('SampleApp.exe');
     expect(r.stdout).toMatch(/CRASHING_THREAD:\s+10828 "Main Thread"/);
+    expect(r.stdout).toMatch(/CPU:\s+8 x GenuineIntel family 6 model 158 stepping 10\n/);
   });
 
   it('dump prints every decoded structure (text and --json)', async () => {

@@ -4,6 +4,7 @@
 import type { TriageReport } from '../../analysis/report.js';
 import { escapeTerminal as t } from '../../util/escape.js';
 import { renderBugcheckArgs, renderExceptionParams, renderVerdictText } from './verdict.js';
+import { renderHypervisorText } from '../../vmlog/render.js';
 
 export interface HumanOptions {
   /** Modules listed in full (default: the ones the verdict names plus a count). */
@@ -21,7 +22,12 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
     const s = r.system;
     const os = [s.os, s.osVersion, s.servicePack].filter(Boolean).map((x) => t(String(x))).join(' ');
     out.push(`OS:                 ${os}${s.productType ? ` (${s.productType})` : ''}`);
-    if (s.cpuCount !== undefined || s.cpuVendor) out.push(`CPU:                ${s.cpuCount ?? '?'} x ${t(s.cpuVendor ?? '')}${s.cpuDescription ? ` ${t(s.cpuDescription)}` : ''}`);
+    if (s.cpuCount !== undefined || s.cpuVendor) {
+      // cpuDescription often starts with the vendor already ("GenuineIntel family 6 ..."): say it once.
+      const desc = s.cpuDescription ?? '';
+      const cpu = s.cpuVendor && !desc.startsWith(s.cpuVendor) ? `${s.cpuVendor} ${desc}` : desc || (s.cpuVendor ?? '');
+      out.push(`CPU:                ${s.cpuCount ?? '?'} x ${t(cpu.trim())}`);
+    }
     if (s.crashTime) out.push(`CRASH_TIME:         ${s.crashTime}`);
     if (s.uptimeSeconds !== undefined) out.push(`UPTIME:             ${formatDuration(s.uptimeSeconds)}`);
   }
@@ -51,6 +57,7 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
   out.push(`MODULES:            ${r.modules.length} loaded, ${r.unloadedModules.length} unloaded`);
   out.push('');
   out.push(...renderVerdictText(r));
+  out.push(...renderHypervisorText(r));
   if (opts.allModules) {
     out.push('', 'MODULE_LIST:');
     for (const m of r.modules) {
