@@ -11,7 +11,7 @@ import type { Hint } from '../rules/types.js';
 import type { OwnerTable, OwnerMatch } from '../triage-ini.js';
 
 /** Scan frames kept (the cause is nearly always in the first few dozen). */
-export const MAX_SCAN_FRAMES = 64;
+export const MAX_SCAN_FRAMES = 256;
 /** Bytes read from the stack per I/O. */
 const SCAN_CHUNK = 16 * 1024;
 
