@@ -35,6 +35,8 @@ export interface Stats {
   warningCodes: Record<string, number>;
   worstMs: { ms: number; index: number };
   worstMem: { bytes: number; index: number };
+  /** Inputs by time: < 10 ms, < 100 ms, < 500 ms, < 1 s, >= 1 s. */
+  timeHistogram: number[];
   failures: FailureRecord[];
   elapsedMs: number;
 }
@@ -42,7 +44,7 @@ export interface Stats {
 export function emptyStats(): Stats {
   return {
     inputs: 0, ok: 0, partial: 0, error: 0, failure: 0, errorCodes: {}, warningCodes: {},
-    worstMs: { ms: 0, index: -1 }, worstMem: { bytes: 0, index: -1 }, failures: [], elapsedMs: 0,
+    worstMs: { ms: 0, index: -1 }, worstMem: { bytes: 0, index: -1 }, timeHistogram: [0, 0, 0, 0, 0], failures: [], elapsedMs: 0,
   };
 }
 
@@ -58,12 +60,15 @@ function addFailure(s: Stats, f: Omit<FailureRecord, 'count'>, count = 1): void 
   } else s.failures.push({ ...f, count });
 }
 
+export const TIME_BUCKETS = [10, 100, 500, 1000, Infinity];
+
 export function record(s: Stats, index: number, seed: string, mutations: Mutation[], o: Outcome): void {
   s.inputs++;
   s[o.status]++;
   if (o.code) bump(s.errorCodes, o.code);
   for (const w of o.warnings ?? []) bump(s.warningCodes, w);
   if (o.ms > s.worstMs.ms) s.worstMs = { ms: o.ms, index };
+  s.timeHistogram[TIME_BUCKETS.findIndex((limit) => o.ms < limit)]!++;
   if (o.memBytes > s.worstMem.bytes) s.worstMem = { bytes: o.memBytes, index };
   if (o.failure) addFailure(s, { index, seed, mutations, ...o.failure });
 }
@@ -76,6 +81,7 @@ export function mergeStats(into: Stats, from: Stats): void {
   into.failure += from.failure;
   for (const [k, v] of Object.entries(from.errorCodes)) bump(into.errorCodes, k, v);
   for (const [k, v] of Object.entries(from.warningCodes)) bump(into.warningCodes, k, v);
+  from.timeHistogram.forEach((n, i) => (into.timeHistogram[i]! += n));
   if (from.worstMs.ms > into.worstMs.ms) into.worstMs = from.worstMs;
   if (from.worstMem.bytes > into.worstMem.bytes) into.worstMem = from.worstMem;
   for (const f of from.failures) addFailure(into, f, f.count);
@@ -284,6 +290,8 @@ export function formatSummary(s: Stats, seed: number, start: number): string {
   lines.push(`  typed errors by code: ${codes.map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
   const warns = Object.entries(s.warningCodes).sort((a, b) => b[1] - a[1]).slice(0, 12);
   lines.push(`  warnings by code (top): ${warns.map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
+  const h = s.timeHistogram;
+  lines.push(`  time per input: <10 ms ${h[0]}, 10-100 ms ${h[1]}, 100-500 ms ${h[2]}, 0.5-1 s ${h[3]}, >=1 s ${h[4]}`);
   lines.push(`  worst time: ${s.worstMs.ms.toFixed(1)} ms (input ${s.worstMs.index}); worst memory: ${mib(s.worstMem.bytes)} (input ${s.worstMem.index})`);
   for (const f of s.failures) {
     lines.push(`  FAILURE ${f.signature} ×${f.count}: first input ${f.index} (${f.seed}): ${f.message}`);

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { openDumpFromBytes, triage } from '../../../src/core.js';
 import { DumpError } from '../../../src/errors.js';
@@ -63,9 +63,10 @@ if (!gcFn) {
 }
 export const haveGc = gcFn !== undefined;
 
+/** JS heap in use plus memory held outside it (ArrayBuffers): cheaper than process.memoryUsage(). */
 function memNow(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  const h = getHeapStatistics();
+  return h.used_heap_size + h.external_memory;
 }
 
 // ------------------------------------------------------------------ schema
@@ -179,8 +180,7 @@ async function analyse(dump: Dump, validate: boolean): Promise<Pick<Outcome, 'st
   // The `dumptriage dump` path: typed errors are fine, anything else is a failure.
   try {
     const tree = await dump.describe();
-    renderTree(tree);
-    toJson(tree);
+    renderTree(tree); // visits every value; its JSON form is the same walk through jsonReplacer
     if (dump.details) toJson(await dump.details());
   } catch (e) {
     const c = classify(e, 'describe');
