@@ -11,7 +11,7 @@ import { donorMap, loadSeeds } from './seeds.js';
 
 export const CI_SEED = 20240607;
 export const CI_SHARDS = 2;
-export const CI_DEFAULT_ITERATIONS = 40_000;
+export const CI_DEFAULT_ITERATIONS = 16_000;
 
 export function ciIterations(): number {
   const env = process.env.DUMPTRIAGE_FUZZ_ITERATIONS;

@@ -1,10 +1,9 @@
 // Synthetic fuzz seeds from the test/synth builders: small, structurally rich dumps that reach
 // code the corpus may not (every stream kind, each arch, full-memory lists, hostile strings).
-// The kernel builder is loaded when present (test/synth/kernel.ts), so the fuzzer keeps working
-// while it is being written.
 
 import { SynthMinidump } from '../../synth/minidump.js';
 import type { Seed } from './mutate.js';
+import { kernelSeeds } from './kernel-seeds.js';
 
 const ESC = '\u001b';
 
@@ -90,18 +89,6 @@ export function hostileStringsMinidump(): Uint8Array {
     .build();
 }
 
-/** Seeds from the kernel builder, when it exists (loaded by a computed path on purpose). */
-async function kernelSeeds(): Promise<Seed[]> {
-  const path = '../../synth/kernel-seeds-for-fuzz.js';
-  try {
-    const mod = (await import(path)) as { fuzzSeeds?: () => Seed[] };
-    return mod.fuzzSeeds ? mod.fuzzSeeds() : [];
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' || /Cannot find module|Failed to load/.test(String(e))) return [];
-    throw e;
-  }
-}
-
 export async function synthSeeds(): Promise<Seed[]> {
-  return [...userSeeds(), ...(await kernelSeeds())];
+  return [...userSeeds(), ...kernelSeeds()];
 }
