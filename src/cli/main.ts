@@ -5,9 +5,9 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
+import { VERSION } from '../version.js';
 import { EXIT, type CliIo, type CliState } from './io.js';
 
-const VERSION = '0.1.0';
 
 class UsageError extends Error {}
 

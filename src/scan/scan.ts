@@ -5,9 +5,8 @@
 // prints once the iteration ends.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type TriageReport } from '../analysis/report.js';
 import type { TriageFileOptions } from '../index.js';
 import { PathFilter } from './glob.js';
@@ -119,20 +118,6 @@ export interface ScanItem {
   reportJson(): string | undefined;
 }
 
-function packageVersion(): string {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (!existsSync(p)) continue;
-    try {
-      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'dumptriage') return pkg.version ?? '0';
-    } catch (e) {
-      return `unreadable-package-json:${(e as Error).message}`;
-    }
-  }
-  return '0';
-}
-
 /** What shapes a report: a change re-reads every dump on the next scan. */
 export function fingerprint(opts: ScanOptions): string {
   const h = createHash('sha256');
@@ -140,7 +125,7 @@ export function fingerprint(opts: ScanOptions): string {
     JSON.stringify({
       schema: SCHEMA_VERSION,
       layout: INDEX_LAYOUT,
-      version: packageVersion(),
+      version: VERSION,
       deep: !!opts.deep,
       experimental: !!opts.experimental,
       rules: opts.rules ?? null,

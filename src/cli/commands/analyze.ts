@@ -1,6 +1,5 @@
 // `dumptriage <file...>`: the verdict for each dump, human (default), --json (NDJSON) or --brief.
 
-import { readFile } from 'node:fs/promises';
 import { triageFile } from '../../index.js';
 import type { CommandDef } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
@@ -8,6 +7,7 @@ import { toJson } from '../render/json.js';
 import { renderHuman } from '../render/human.js';
 import { renderBrief } from '../render/verdict.js';
 import { reportError } from './errors.js';
+import { readTriageIniOption } from '../triage-ini-option.js';
 
 export const analyzeCommand: CommandDef = {
   command: ['$0 [files..]', 'analyze <files..>'],
@@ -33,15 +33,8 @@ export const analyzeCommand: CommandDef = {
       io.stderr.write('dumptriage: no dump file given (try --help)\n');
       return EXIT.usage;
     }
-    let triageIniText: string | undefined;
-    if (args.triageIni) {
-      try {
-        triageIniText = await readFile(String(args.triageIni), 'utf8');
-      } catch (e) {
-        io.stderr.write(`dumptriage: cannot read --triage-ini ${String(args.triageIni)}: ${(e as Error).message}\n`);
-        return EXIT.usage;
-      }
-    }
+    const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage');
+    if (triageIniText === null) return EXIT.usage;
     let code: number = EXIT.ok;
     for (const file of files) {
       try {

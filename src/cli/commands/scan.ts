@@ -2,7 +2,8 @@
 // Summary table on stdout (or NDJSON with --json), progress on a TTY stderr, --csv / --report files.
 
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { readTriageIniOption } from '../triage-ini-option.js';
 import { resolve } from 'node:path';
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
@@ -87,15 +88,8 @@ export const scanCommand: CommandDef = {
         return EXIT.usage;
       }
     }
-    let triageIniText: string | undefined;
-    if (args.triageIni) {
-      try {
-        triageIniText = await readFile(String(args.triageIni), 'utf8');
-      } catch (e) {
-        io.stderr.write(`dumptriage scan: cannot read --triage-ini: ${(e as Error).message}\n`);
-        return EXIT.usage;
-      }
-    }
+    const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage scan');
+    if (triageIniText === null) return EXIT.usage;
     const progress = new ProgressBar(io.stderr);
     const opts: ScanOptions = {
       jobs: args.jobs as number | undefined,

@@ -26,7 +26,7 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
       // cpuDescription often starts with the vendor already ("GenuineIntel family 6 ..."): say it once.
       const desc = s.cpuDescription ?? '';
       const cpu = s.cpuVendor && !desc.startsWith(s.cpuVendor) ? `${s.cpuVendor} ${desc}` : desc || (s.cpuVendor ?? '');
-      out.push(`CPU:                ${s.cpuCount ?? '?'} x ${t(cpu.trim())}`);
+      out.push(`CPU:                ${s.cpuCount ?? '?'}${cpu.trim() ? ` x ${t(cpu.trim())}` : ' processors'}`);
     }
     if (s.crashTime) out.push(`CRASH_TIME:         ${s.crashTime}`);
     if (s.uptimeSeconds !== undefined) out.push(`UPTIME:             ${formatDuration(s.uptimeSeconds)}`);

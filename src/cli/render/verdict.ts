@@ -5,7 +5,7 @@ import type { TriageReport } from '../../analysis/report.js';
 import { describeBugcheckArgs, describeExceptionParams } from '../../analysis/knowledge.js';
 import { escapeTerminal as t } from '../../util/escape.js';
 
-const pad = (label: string) => `${label}:`.padEnd(20);
+const pad = (label: string) => `${label}:`.padEnd(20) + (label.length + 1 >= 20 ? ' ' : '');
 
 /** BUGCHECK_P1..P4 lines with the argument meanings (human.ts may call this). */
 export function renderBugcheckArgs(report: TriageReport): string[] {
