@@ -90,12 +90,18 @@ async function main(): Promise<number> {
   process.stderr.write(`fuzz: ${seeds.length} seeds (${seeds.filter((s) => s.name.startsWith('corpus:')).length} from the corpus), ${jobs || 'in-thread'} job(s), gc ${haveGc ? 'exposed' : 'not exposed'}\n`);
 
   let lastPrint = 0;
+  const reported = new Set<string>();
   const stats = jobs === 0
     ? await runRange(seed, start, start + iterations, seeds, donors, run)
     : await runParallel({
         seed, start, iterations, jobs, corpusDir: haveCorpus ? corpusDir : undefined, run,
         workerUrl: new URL('./fuzz/worker.js', import.meta.url),
         onProgress: (done, s) => {
+          for (const f of s.failures) {
+            if (reported.has(f.signature)) continue;
+            reported.add(f.signature);
+            process.stderr.write(`fuzz: NEW FAILURE ${f.signature} at input ${f.index} (${f.seed}): ${f.message}\n${f.stack ?? ''}\n`);
+          }
           const now = Date.now();
           if (now - lastPrint < 10_000 && done < iterations) return;
           lastPrint = now;
