@@ -17,6 +17,11 @@ export const LIMITS = {
   maxListWalk: 16_384,
   /** Characters in one string read from a dump (module paths are < 32k UTF-16 units by API). */
   maxStringChars: 32_768,
+  /** Bytes of string data (UTF-16/UTF-8) decoded from one dump, all strings together. Real dumps
+   * decode < 400 KiB (2000 modules x 100-char paths; the corpus: < 64 KiB). Without a total,
+   * entries that all point at one 64 KiB string turn a 1 MiB file into a report of gigabytes, and
+   * NUL-filled names grow 6x more as JSON "\u0000" escapes (found by the fuzzer). */
+  maxStringBytesPerDump: 1024 * 1024,
   /** Virtual pages translated in one triage (page-table walks are the dominant kernel cost). */
   maxPagesTranslated: 65_536,
   /** Bytes a single read may ask for: no structure we decode in one piece is larger. */
