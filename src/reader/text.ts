@@ -50,7 +50,8 @@ export function decodeAnsi(bytes: Uint8Array, codePage = 'windows-1252', stopAtN
 export function filetimeToIso(ft: bigint): string | undefined {
   if (ft <= 0n) return undefined;
   const ms = Number(ft / 10_000n) - 11_644_473_600_000;
-  if (ms < 0 || ms > 8.64e15) return undefined;
+  // Past year 9999 toISOString() switches to the 6-digit "+010000-" form: not ISO 8601 basic.
+  if (ms < 0 || ms > 253_402_300_799_999) return undefined;
   const d = new Date(ms);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
@@ -58,7 +59,7 @@ export function filetimeToIso(ft: bigint): string | undefined {
 /** Unix time_t seconds to ISO 8601; undefined for 0. */
 export function unixToIso(seconds: number | bigint): string | undefined {
   const s = Number(seconds);
-  if (!s || s < 0 || s > 8.64e12) return undefined;
+  if (!s || s < 0 || s > 253_402_300_799) return undefined; // year <= 9999 (see filetimeToIso)
   return new Date(s * 1000).toISOString();
 }
 

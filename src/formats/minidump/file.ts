@@ -51,6 +51,8 @@ export class MinidumpFile {
   private readonly byType = new Map<number, StreamEntry>();
   private cache: Array<{ offset: number; bytes: Uint8Array }> = [];
   private cacheBytes = 0;
+  /** String bytes decoded so far (LIMITS.maxStringBytesPerDump). */
+  private stringBytes = 0;
 
   private constructor(
     readonly source: CountingSource,
@@ -196,8 +198,21 @@ export class MinidumpFile {
       this.warn('StringTruncated', `${what}: MINIDUMP_STRING at ${hex(at)} runs past the end of the file`, at);
       len = (this.size - at - 4) & ~1;
     }
+    len = this.chargeString(len);
     if (len === 0) return '';
-    return decodeUtf16(await this.read(at + 4, len, 'MINIDUMP_STRING'), false).replace(/\0+$/, '');
+    // (?<!\0): match only from the first NUL of a run; plain /\0+$/ is quadratic on long NUL runs.
+    return decodeUtf16(await this.read(at + 4, len, 'MINIDUMP_STRING'), false).replace(/(?<!\0)\0+$/, '');
+  }
+
+  /** Counts `len` string bytes against the per-dump total; over it, cuts (one warning). */
+  private chargeString(len: number): number {
+    const left = Math.max(0, LIMITS.maxStringBytesPerDump - this.stringBytes);
+    if (len > left) {
+      this.warn('StringBudgetExceeded', `strings decoded from this dump exceed ${LIMITS.maxStringBytesPerDump} bytes: later strings are cut`);
+      len = left & ~1;
+    }
+    this.stringBytes += len;
+    return len;
   }
 
   /** crashpad MinidumpUTF8String at `rva` (u32 length + bytes). */
@@ -214,6 +229,7 @@ export class MinidumpFile {
       this.warn('StringTruncated', `${what}: UTF-8 string at ${hex(rva)} runs past the end of the file`, rva);
       len = this.size - rva - 4;
     }
+    len = this.chargeString(len);
     return decodeUtf8(await this.read(rva + 4, len, 'MinidumpUTF8String'), false);
   }
 }
