@@ -7,5 +7,5 @@ export * from './exception.js';
 export * from './system.js';
 export * from './handles.js';
 export * from './process.js';
-export * from './contexts.js';
+export * from '../contexts.js';
 export * from './breakpad.js';

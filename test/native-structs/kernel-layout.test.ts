@@ -5,7 +5,7 @@ import { BITMAP_DUMP_HEADER, RDMP_HEADER64, SUMMARY_DUMP32, SUMMARY_DUMP64 } fro
 import { DUMP_DRIVER_ENTRY32, DUMP_DRIVER_ENTRY64, DUMP_KLDR_DATA_TABLE_ENTRY32, DUMP_KLDR_DATA_TABLE_ENTRY64, DUMP_MM_STORAGE32, DUMP_MM_STORAGE64, DUMP_UNLOADED_DRIVERS32, DUMP_UNLOADED_DRIVERS64, TRIAGE_DATA_BLOCK, TRIAGE_DUMP32, TRIAGE_DUMP64 } from '../../native-structs/kernel/triage.js';
 import { KDDEBUGGER_DATA64 } from '../../native-structs/kernel/kdbg.js';
 import { KLDR_DATA_TABLE_ENTRY32, KLDR_DATA_TABLE_ENTRY64 } from '../../native-structs/kernel/ldr.js';
-import { KERNEL_CONTEXT_AMD64, KERNEL_CONTEXT_ARM64, KERNEL_CONTEXT_X86 } from '../../native-structs/kernel/context.js';
+import { CONTEXT_AMD64, CONTEXT_ARM64, CONTEXT_X86 } from '../../native-structs/contexts.js';
 import { IMAGE_DEBUG_DIRECTORY, IMAGE_DOS_HEADER, IMAGE_OPTIONAL_HEADER32, IMAGE_OPTIONAL_HEADER64, CV_INFO_PDB70 } from '../../native-structs/pe/pe.js';
 import { compiledSizeOf } from '../../src/reader/struct-codec.js';
 import type { StructDef } from '../../native-structs/define.js';
@@ -35,9 +35,9 @@ const pins: [StructDef, number, Record<string, number>][] = [
   [KLDR_DATA_TABLE_ENTRY64, 0xa0, { dllBase: 0x30, sizeOfImage: 0x40, fullDllNameLength: 0x48, baseDllNameLength: 0x58, checkSum: 0x78, timeDateStamp: 0x9c }],
   [KLDR_DATA_TABLE_ENTRY32, 0x5c, { dllBase: 0x18, fullDllNameLength: 0x24, baseDllNameLength: 0x2c, checkSum: 0x40, timeDateStamp: 0x58 }],
   [KDDEBUGGER_DATA64, 0x3a8, { ownerTag: 0x10, size: 0x14, kernBase: 0x18, psLoadedModuleList: 0x48, mmPfnDatabase: 0xc0, ntBuildLab: 0x208, kiProcessorBlock: 0x218, mmUnloadedDrivers: 0x220, mmLastUnloadedDriver: 0x228, offsetKThreadApcProcess: 0x2a0, sizeEProcess: 0x2a8, offsetPrcbCurrentThread: 0x2b4, sizeEThread: 0x2c0, kdPrintCircularBufferPtr: 0x2c8, offsetPrcbContext: 0x338, offsetKThreadStackLimit: 0x340, offsetPrcbIdleThread: 0x350, pteBase: 0x360, retpolineStubFunctionTable: 0x368, offsetKThreadShadowStackLimit: 0x380, pointerAuthMask: 0x390, pointerIgnoreBits: 0x3a0 }],
-  [KERNEL_CONTEXT_AMD64, 0x4d0, { contextFlags: 0x30, mxCsr: 0x34, eFlags: 0x44, rax: 0x78, rsp: 0x98, rbp: 0xa0, r8: 0xb8, rip: 0xf8, fltSave: 0x100, vectorControl: 0x4a0 }],
-  [KERNEL_CONTEXT_X86, 0x2cc, { floatSave: 0x1c, segGs: 0x8c, edi: 0x9c, ebp: 0xb4, eip: 0xb8, eFlags: 0xc0, esp: 0xc4, extendedRegisters: 0xcc }],
-  [KERNEL_CONTEXT_ARM64, 0x390, { cpsr: 4, x: 8, fp: 0xf0, lr: 0xf8, sp: 0x100, pc: 0x108, v: 0x110, fpcr: 0x310, bvr: 0x338, wvr: 0x380 }],
+  [CONTEXT_AMD64, 0x4d0, { contextFlags: 0x30, mxCsr: 0x34, eflags: 0x44, rax: 0x78, rsp: 0x98, rbp: 0xa0, r8: 0xb8, rip: 0xf8, fltSave: 0x100, vectorControl: 0x4a0 }],
+  [CONTEXT_X86, 0x2cc, { floatSave: 0x1c, segGs: 0x8c, edi: 0x9c, ebp: 0xb4, eip: 0xb8, eflags: 0xc0, esp: 0xc4, extendedRegisters: 0xcc }],
+  [CONTEXT_ARM64, 0x390, { cpsr: 4, x: 8, fp: 0xf0, lr: 0xf8, sp: 0x100, pc: 0x108, v: 0x110, fpcr: 0x310, bvr: 0x338, wvr: 0x380 }],
   [IMAGE_DOS_HEADER, 0x40, { eLfanew: 0x3c }],
   [IMAGE_OPTIONAL_HEADER32, 0xe0, { imageBase: 0x1c, sizeOfImage: 0x38, checkSum: 0x40, numberOfRvaAndSizes: 0x5c, dataDirectory: 0x60 }],
   [IMAGE_OPTIONAL_HEADER64, 0xf0, { imageBase: 0x18, sizeOfImage: 0x38, checkSum: 0x40, numberOfRvaAndSizes: 0x6c, dataDirectory: 0x70 }],

@@ -15,7 +15,7 @@ import {
 } from '../../native-structs/kernel/triage.js';
 import { KDDEBUGGER_DATA64, KDBG_OWNER_TAG } from '../../native-structs/kernel/kdbg.js';
 import { KLDR_DATA_TABLE_ENTRY32, KLDR_DATA_TABLE_ENTRY64, UNLOADED_DRIVERS32, UNLOADED_DRIVERS64 } from '../../native-structs/kernel/ldr.js';
-import { KERNEL_CONTEXT_AMD64, KERNEL_CONTEXT_ARM64, KERNEL_CONTEXT_X86 } from '../../native-structs/kernel/context.js';
+import { CONTEXT_AMD64, CONTEXT_ARM64, CONTEXT_X86 } from '../../native-structs/contexts.js';
 import { CV_INFO_PDB70, IMAGE_DEBUG_DIRECTORY, IMAGE_DOS_HEADER, IMAGE_NT_HEADERS_COMMON, IMAGE_OPTIONAL_HEADER32, IMAGE_OPTIONAL_HEADER64 } from '../../native-structs/pe/pe.js';
 import { DumpType, KernelSignature, MachineType } from '../../native-structs/constants/kernel.js';
 import { concat, encodeInto, encodeStruct, utf16, type Values } from './encode.js';
@@ -352,23 +352,23 @@ export class SynthKernelDump {
   contextBytes(ctx: SynthContext): Uint8Array {
     const r = ctx.regs ?? {};
     if (this.arch === 'x64') {
-      const v: Values = { contextFlags: 0x10001f, mxCsr: 0x1f80, segCs: 0x10, segSs: 0x18, eFlags: 0x40286 };
+      const v: Values = { contextFlags: 0x10001f, mxCsr: 0x1f80, segCs: 0x10, segSs: 0x18, eflags: 0x40286 };
       for (const n of ['rax', 'rcx', 'rdx', 'rbx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15']) v[n] = r[n] ?? 0n;
       v.rip = ctx.ip;
       v.rsp = ctx.sp;
       v.rbp = ctx.fp ?? 0n;
-      return encodeStruct(KERNEL_CONTEXT_AMD64, v);
+      return encodeStruct(CONTEXT_AMD64, v);
     }
     if (this.arch === 'arm64') {
       const x = Array.from({ length: 29 }, (_, i) => r[`x${i}`] ?? 0n);
-      return encodeStruct(KERNEL_CONTEXT_ARM64, { contextFlags: 0x400003, cpsr: 0x80000144, x, fp: ctx.fp ?? 0n, lr: r.lr ?? 0n, sp: ctx.sp, pc: ctx.ip, fpsr: 0x10 });
+      return encodeStruct(CONTEXT_ARM64, { contextFlags: 0x400003, cpsr: 0x80000144, x, fp: ctx.fp ?? 0n, lr: r.lr ?? 0n, sp: ctx.sp, pc: ctx.ip, fpsr: 0x10 });
     }
-    const v: Values = { contextFlags: 0x1001f, segCs: 8, segSs: 0x10, eFlags: 0x246 };
+    const v: Values = { contextFlags: 0x1001f, segCs: 8, segSs: 0x10, eflags: 0x246 };
     for (const n of ['eax', 'ecx', 'edx', 'ebx', 'esi', 'edi']) v[n] = Number(r[n] ?? 0n);
     v.eip = Number(ctx.ip);
     v.esp = Number(ctx.sp);
     v.ebp = Number(ctx.fp ?? 0n);
-    return encodeStruct(KERNEL_CONTEXT_X86, v);
+    return encodeStruct(CONTEXT_X86, v);
   }
 
   private machine(): number {

@@ -32,7 +32,7 @@
 // size)` adds a directory entry that points wherever you like; `setHeader({...})` overrides header
 // fields (version, numberOfStreams, streamDirectoryRva, flags).
 
-import { CONTEXT_AMD64, CONTEXT_ARM64, CONTEXT_ARM64_OLD, CONTEXT_X86 } from '../../native-structs/minidump/contexts.js';
+import { CONTEXT_AMD64, CONTEXT_ARM64, CONTEXT_ARM64_OLD, CONTEXT_X86 } from '../../native-structs/contexts.js';
 import { MINIDUMP_DIRECTORY, MINIDUMP_HEADER } from '../../native-structs/minidump/header.js';
 import { MINIDUMP_MEMORY64_LIST, MINIDUMP_MEMORY_DESCRIPTOR, MINIDUMP_MEMORY_DESCRIPTOR64, MINIDUMP_MEMORY_INFO, MINIDUMP_MEMORY_INFO_LIST } from '../../native-structs/minidump/memory.js';
 import { MINIDUMP_MODULE, MINIDUMP_UNLOADED_MODULE, MINIDUMP_UNLOADED_MODULE_LIST, CV_INFO_PDB20, CV_INFO_PDB70 } from '../../native-structs/minidump/modules.js';

@@ -14,7 +14,7 @@ import type { CountingSource } from '../../reader/byte-source.js';
 import { unixToIso } from '../../reader/text.js';
 import { hex } from '../../util/hex.js';
 import type { Dump, OpenOptions } from '../dump.js';
-import { chooseLayout, decodeFullContext, registerPrefixSize, registersFrom, contextKindFromFlags } from './cpu-context.js';
+import { chooseLayout, decodeFullContext, registerPrefixSize, registersFrom, contextKindFromFlags } from '../cpu-context.js';
 import { MinidumpFile, type StreamEntry } from './file.js';
 import { MinidumpMemory, type MemoryRange } from './memory.js';
 import { isKnownStreamType, minidumpFlagNames, streamTypeName } from './names.js';

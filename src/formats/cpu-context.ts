@@ -1,13 +1,13 @@
-// CPU contexts: pick the layout from ContextFlags (falling back to SystemInfo's architecture),
+// CPU contexts, shared by minidumps and kernel dumps (both store the Windows CONTEXT): pick the layout from ContextFlags (falling back to SystemInfo's architecture),
 // extract the general registers into a CpuContext from a short prefix (what facts need), and
 // decode the whole fixed layout for describe(). Contexts larger than the layout (XSTATE / CET
 // shadow stack) keep their fixed part; the extra size is noted.
 
-import { CONTEXT_AMD64, CONTEXT_ARM, CONTEXT_ARM64, CONTEXT_ARM64_OLD, CONTEXT_ARM_WINDOWS, CONTEXT_X86 } from '../../../native-structs/minidump/contexts.js';
-import { ContextCpu, ContextPart } from '../../../native-structs/constants/minidump.js';
-import type { StructDef } from '../../../native-structs/define.js';
-import type { Arch, CpuContext } from '../../analysis/facts/types.js';
-import { compileStructs, decodeStruct } from '../../reader/struct-codec.js';
+import { CONTEXT_AMD64, CONTEXT_ARM, CONTEXT_ARM64, CONTEXT_ARM64_OLD, CONTEXT_ARM_WINDOWS, CONTEXT_X86 } from '../../native-structs/contexts.js';
+import { ContextCpu, ContextPart } from '../../native-structs/constants/minidump.js';
+import type { StructDef } from '../../native-structs/define.js';
+import type { Arch, CpuContext } from '../analysis/facts/types.js';
+import { compileStructs, decodeStruct } from '../reader/struct-codec.js';
 
 compileStructs(CONTEXT_X86, CONTEXT_AMD64, CONTEXT_ARM64, CONTEXT_ARM64_OLD, CONTEXT_ARM, CONTEXT_ARM_WINDOWS);
 
@@ -20,6 +20,8 @@ interface Layout {
   /** Bytes needed for the general registers (what facts read). */
   prefix: number;
   regs: Array<[name: string, offset: number, size: 4 | 8]>;
+  /** Registers past the prefix, read only when the caller has the whole context (kernel dumps). */
+  extra?: Array<[name: string, offset: number, size: 4 | 8]>;
   ip: string;
   sp: string;
   fp?: string;
@@ -42,7 +44,8 @@ const LAYOUTS: Record<ContextKind, Layout> = {
     kind: 'amd64', arch: 'x64', def: CONTEXT_AMD64, prefix: CONTEXT_AMD64.offsetOf('fltSave'),
     regs: [
       ...AMD64_REGS64.map((r): [string, number, 4 | 8] => [r, field(CONTEXT_AMD64, r), 8]),
-      ['eflags', field(CONTEXT_AMD64, 'eflags'), 4],
+      // The struct field is EFlags; on x64 the register is RFLAGS (WinDbg: efl, rizin: rflags).
+      ['rflags', field(CONTEXT_AMD64, 'eflags'), 4],
       ['mxcsr', field(CONTEXT_AMD64, 'mxCsr'), 4],
     ],
     ip: 'rip', sp: 'rsp', fp: 'rbp',
@@ -56,6 +59,10 @@ const LAYOUTS: Record<ContextKind, Layout> = {
       ['sp', field(CONTEXT_ARM64, 'sp'), 8],
       ['pc', field(CONTEXT_ARM64, 'pc'), 8],
       ['cpsr', field(CONTEXT_ARM64, 'cpsr'), 4],
+    ],
+    extra: [
+      ['fpcr', field(CONTEXT_ARM64, 'fpcr'), 4],
+      ['fpsr', field(CONTEXT_ARM64, 'fpsr'), 4],
     ],
     ip: 'pc', sp: 'sp', fp: 'fp',
   },
@@ -100,6 +107,12 @@ export function contextKindFromFlags(flags: number): ContextKind | undefined {
   if ((cpu & 0x00ff0000) === ContextCpu.Arm64) return 'arm64';
   if ((cpu & 0x00ff0000) === ContextCpu.WindowsArm) return 'arm-windows';
   return undefined;
+}
+
+/** The layout for a dump of `arch` (kernel dumps have no ContextFlags-based choice to make). */
+export function layoutForArch(arch: Arch): Layout | undefined {
+  const kind = contextKindFromArch(arch);
+  return kind ? LAYOUTS[kind] : undefined;
 }
 
 export function contextKindFromArch(arch: Arch): ContextKind | undefined {
@@ -165,7 +178,8 @@ export function registersFrom(bytes: Uint8Array, layout: Layout, at: { struct: s
   if (bytes.length < layout.prefix) return undefined;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const registers: Record<string, bigint> = {};
-  for (const [name, off, size] of layout.regs) {
+  const regs = layout.extra && bytes.length >= layout.def.size ? [...layout.regs, ...layout.extra] : layout.regs;
+  for (const [name, off, size] of regs) {
     registers[name] = size === 8 ? dv.getBigUint64(off, true) : BigInt(dv.getUint32(off, true));
   }
   const ctx: CpuContext = {

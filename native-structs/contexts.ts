@@ -1,7 +1,8 @@
-// CPU CONTEXT layouts stored in minidumps (spec minidump.md §8). The thread / exception location
-// may be larger than these (XSTATE, CET): the fixed part is decoded, the rest noted.
+// CPU CONTEXT layouts (spec minidump.md §8), declared once for every format: minidump threads and
+// exceptions, and kernel dump headers / triage blocks, store the same Windows CONTEXT. A minidump
+// location may be larger than these (XSTATE, CET): the fixed part is decoded, the rest noted.
 
-import { array, bytes, defineStruct, struct, u16, u32, u64, u8 } from '../define.js';
+import { array, bytes, defineStruct, struct, u16, u32, u64, u8 } from './define.js';
 
 export const FLOATING_SAVE_AREA = defineStruct('FLOATING_SAVE_AREA', 112, [
   ['controlWord', u32], //   0x00
