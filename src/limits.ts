@@ -32,6 +32,8 @@ export const LIMITS = {
   maxStackScanBytes: 256 * 1024,
   /** Physical memory runs in a kernel dump header (real: < 100). */
   maxPhysicalRuns: 4096,
+  /** Warnings kept per dump: a hostile dump can trigger one per table entry; past this, one TooManyWarnings. */
+  maxWarnings: 1000,
   /** Bytes of the default report, the budget the foundation issue sets. */
   reportReadBudget: 256 * 1024,
   /** Bytes kept of one log line (vmware.log / hostd / vmkernel). Real lines are < 4 KiB; a longer

@@ -53,6 +53,8 @@ export class MinidumpFile {
   private cacheBytes = 0;
   /** String bytes decoded so far (LIMITS.maxStringBytesPerDump). */
   private stringBytes = 0;
+  /** Warnings already recorded (dedupe in O(1)). */
+  private readonly warningKeys = new Set<string>();
 
   private constructor(
     readonly source: CountingSource,
@@ -65,9 +67,14 @@ export class MinidumpFile {
   }
 
   warn(code: string, message: string, offset?: number): void {
-    if (this.warnings.length >= 1000) return;
-    if (this.warnings.some((w) => w.code === code && w.message === message && w.offset === offset)) return;
+    if (this.warnings.length >= LIMITS.maxWarnings) return;
+    const key = `${code}\u0000${message}\u0000${offset ?? ''}`;
+    if (this.warningKeys.has(key)) return;
+    this.warningKeys.add(key);
     this.warnings.push(offset === undefined ? { code, message } : { code, message, offset });
+    if (this.warnings.length === LIMITS.maxWarnings) {
+      this.warnings.push({ code: 'TooManyWarnings', message: `more than ${LIMITS.maxWarnings} warnings: the rest are not listed` });
+    }
   }
 
   static async open(source: CountingSource): Promise<MinidumpFile> {
