@@ -73,3 +73,16 @@ export function formatGuid(b: Uint8Array): string {
   const d5 = [10, 11, 12, 13, 14, 15].map(h).join('');
   return `${d1}-${d2}-${d3}-${d4}-${d5}`.toUpperCase();
 }
+
+/**
+ * File name part of a recorded module path (either separator), capped at 255 characters, the
+ * longest name a Windows (or Linux, macOS) file system allows: a longer "name" is hostile data, and
+ * the name is repeated in frames, buckets and findings, so an uncapped one multiplies a report.
+ */
+export function fileNameOf(path: string): string {
+  const i = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
+  const name = i >= 0 ? path.slice(i + 1) : path;
+  return name.length > MAX_FILE_NAME ? `${name.slice(0, MAX_FILE_NAME - 1)}…` : name;
+}
+
+const MAX_FILE_NAME = 255;

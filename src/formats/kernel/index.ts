@@ -8,7 +8,7 @@ import type { Dump, OpenOptions } from '../dump.js';
 import type { Arch, CpuContext, DumpFacts, MemoryReader, ModuleFacts, UnloadedModuleFacts } from '../../analysis/facts/types.js';
 import { DumpType, MachineType, PAGE_FILL32 } from '../../../native-structs/constants/kernel.js';
 import { DumpFormatError, TruncatedDumpError, UnsupportedDumpError, type DumpWarning } from '../../errors.js';
-import { filetimeToIso } from '../../reader/text.js';
+import { fileNameOf, filetimeToIso } from '../../reader/text.js';
 import { hex } from '../../util/hex.js';
 import { decodeKernelHeader, type KernelHeader } from './header.js';
 import { archOfMachine, decodeContext } from './context.js';
@@ -17,7 +17,7 @@ import { PhysicalMemory, Translator, type PagingMode } from './translate.js';
 import { NO_MEMORY, PagedMemory, RangeMemory, type VaRange } from './vmem.js';
 import { readTriageBlock, type TriageBlock } from './triage.js';
 import { decodeKdbg, type KdbgResult } from './kdbg.js';
-import { baseName, findImageFileName, isKernelPointer, readPointer, readUnloadedDrivers, walkLoadedModules } from './modules.js';
+import { findImageFileName, isKernelPointer, readPointer, readUnloadedDrivers, walkLoadedModules } from './modules.js';
 import { describeKernelDump, detailsOfKernelDump } from './describe.js';
 
 export { decodeKernelHeader, type KernelHeader } from './header.js';
@@ -310,7 +310,7 @@ export class KernelDumpFile implements Dump {
         const def = this.pointerBits === 64 ? 'DUMP_DRIVER_ENTRY64' : 'DUMP_DRIVER_ENTRY32';
         return t.drivers.map((d) => {
           // Real dumps store the full path (\SystemRoot\system32\ntoskrnl.exe) in the pool.
-          const m: ModuleFacts = { name: baseName(d.name), path: d.name, base: d.base, size: d.size, at: { struct: def, offset: d.offset } };
+          const m: ModuleFacts = { name: fileNameOf(d.name), path: d.name, base: d.base, size: d.size, at: { struct: def, offset: d.offset } };
           if (d.timestamp) m.timestamp = d.timestamp;
           if (d.checksum) m.checksum = d.checksum;
           return m;

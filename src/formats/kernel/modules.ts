@@ -9,7 +9,7 @@ import {
   IMAGE_OPTIONAL_HEADER32, IMAGE_OPTIONAL_HEADER64,
 } from '../../../native-structs/pe/pe.js';
 import { compileStructs, decodeArray, decodeStruct } from '../../reader/struct-codec.js';
-import { decodeAnsi, decodeUtf16, decodeUtf8, filetimeToIso, formatGuid } from '../../reader/text.js';
+import { decodeAnsi, decodeUtf16, decodeUtf8, fileNameOf, filetimeToIso, formatGuid } from '../../reader/text.js';
 import type { MemoryReader, ModuleFacts, PdbFacts, UnloadedModuleFacts } from '../../analysis/facts/types.js';
 import type { DumpWarning } from '../../errors.js';
 import { LIMITS } from '../../limits.js';
@@ -88,10 +88,6 @@ export async function readPeIdentity(mem: MemoryReader, base: bigint): Promise<P
   return id;
 }
 
-export function baseName(path: string): string {
-  const i = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
-  return i >= 0 ? path.slice(i + 1) : path;
-}
 
 function plausibleTimestamp(t: number): boolean {
   // 1990 .. 2100, and not a reproducible-build hash looking like a pointer half: accept any u32 in range
@@ -140,7 +136,7 @@ export async function walkLoadedModules(mem: MemoryReader, head: bigint, bits: 3
     const base = BigInt(e.dllBase as number | bigint);
     const full = await readUnicode(mem, e.fullDllNameLength as number, BigInt(e.fullDllNameBuffer as number | bigint), bits);
     const short = await readUnicode(mem, e.baseDllNameLength as number, BigInt(e.baseDllNameBuffer as number | bigint), bits);
-    const name = short ?? (full ? baseName(full) : `module@${hex(base)}`);
+    const name = short ?? (full ? fileNameOf(full) : `module@${hex(base)}`);
     const m: ModuleFacts = { name, path: full ?? name, base, size: e.sizeOfImage as number, checksum: e.checkSum as number, at: { struct: def.name, offset: (await mem.fileOffsetOf?.(entry)) ?? 0 } };
     let ts = e.timeDateStamp as number;
     if (!plausibleTimestamp(ts)) {
@@ -186,7 +182,7 @@ export async function readUnloadedDrivers(mem: MemoryReader, arrayVar: bigint, b
     const name = (await readUnicode(mem, len, BigInt(u.nameBuffer as number | bigint), bits)) ?? '';
     const start = BigInt(u.startAddress as number | bigint);
     const end = BigInt(u.endAddress as number | bigint);
-    const m: UnloadedModuleFacts = { name: baseName(name), path: name, base: start, size: end > start && end - start < 1n << 32n ? Number(end - start) : 0 };
+    const m: UnloadedModuleFacts = { name: fileNameOf(name), path: name, base: start, size: end > start && end - start < 1n << 32n ? Number(end - start) : 0 };
     const t = filetimeToIso(u.currentTime as bigint);
     if (t) m.unloadTime = t;
     out.push(m);

@@ -5,6 +5,7 @@ import { MINIDUMP_MODULE } from '../../../../native-structs/minidump/modules.js'
 import { StreamType, VS_FFI_SIGNATURE } from '../../../../native-structs/constants/minidump.js';
 import { LIMITS } from '../../../limits.js';
 import { hex } from '../../../util/hex.js';
+import { fileNameOf } from '../../../reader/text.js';
 import { decodeCodeView, type CodeView } from '../codeview.js';
 import { readCountedList, type StreamDecoder } from '../stream.js';
 
@@ -44,11 +45,6 @@ function ver(ms: number, ls: number): string {
   return `${ms >>> 16}.${ms & 0xffff}.${ls >>> 16}.${ls & 0xffff}`;
 }
 
-/** File name part of a recorded path (either separator). */
-export function baseName(path: string): string {
-  const i = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
-  return i >= 0 ? path.slice(i + 1) : path;
-}
 
 export const moduleListStream: StreamDecoder<Module[]> = {
   streamType: StreamType.ModuleList,
@@ -70,7 +66,7 @@ export const moduleListStream: StreamDecoder<Module[]> = {
         raw: m,
         offset,
         path,
-        name: baseName(path),
+        name: fileNameOf(path),
         codeId: `${m.timeDateStamp.toString(16).toUpperCase().padStart(8, '0')}${m.sizeOfImage.toString(16)}`,
       };
       const v = m.versionInfo;

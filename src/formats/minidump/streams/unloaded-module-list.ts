@@ -4,7 +4,7 @@ import { MINIDUMP_UNLOADED_MODULE, MINIDUMP_UNLOADED_MODULE_LIST } from '../../.
 import { StreamType } from '../../../../native-structs/constants/minidump.js';
 import { LIMITS } from '../../../limits.js';
 import { readExList, type StreamDecoder } from '../stream.js';
-import { baseName } from './module-list.js';
+import { fileNameOf } from '../../../reader/text.js';
 
 export interface UnloadedModule {
   baseOfImage: bigint;
@@ -28,7 +28,7 @@ export const unloadedModuleListStream: StreamDecoder<UnloadedModule[]> = {
     for (let i = 0; i < r.items.length; i++) {
       const m = r.items[i]!;
       m.path = (await ctx.file.readString(m.moduleNameRva, `unloaded module ${i} name`)) ?? '';
-      m.name = baseName(m.path);
+      m.name = fileNameOf(m.path);
       m.offset = start + i * r.header.sizeOfEntry;
     }
     return r.items;
