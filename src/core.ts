@@ -6,6 +6,7 @@ import type { Dump, OpenOptions } from './formats/dump.js';
 import { openMinidump } from './formats/minidump/index.js';
 import { openKernelDump } from './formats/kernel/index.js';
 import { isDumpError, DumpFormatError } from './errors.js';
+import { LIMITS } from './limits.js';
 import { analyze } from './analysis/engine.js';
 import { buildReport, type TriageReport } from './analysis/report.js';
 import { exceptionName, bugcheckName } from './analysis/knowledge.js';
@@ -16,7 +17,10 @@ export type { TriageOptions } from './defaults.js';
 
 /** Open a dump from any byte source. The caller closes the returned handle. */
 export async function openDumpFromSource(source: ByteSource, opts: OpenOptions = {}): Promise<Dump> {
-  const counting = source instanceof CountingSource ? source : new CountingSource(source);
+  // Block-cache small files only: there, whatever the read pattern, the bytes read stay within the
+  // report budget (the whole file is smaller), and syscalls drop from ~25 to ~2 per dump.
+  const blockCache = !(source instanceof BytesSource) && source.size <= LIMITS.reportReadBudget;
+  const counting = source instanceof CountingSource ? source : new CountingSource(source, { blockCache });
   try {
     const fmt = await detectFormat(counting);
     if (fmt === 'minidump') return await openMinidump(counting, opts);

@@ -76,3 +76,37 @@ describe('FileSource.open refuses what is not a regular file', () => {
     await expect(FileSource.open('/dev/zero')).rejects.toMatchObject({ code: 'NotAFile' });
   });
 });
+
+describe('CountingSource block cache', () => {
+  const big = Uint8Array.from({ length: 3 * 4096 + 100 }, (_, i) => (i * 7) & 0xff);
+  const bigFile = join(dir, 'big.bin');
+  writeFileSync(bigFile, big);
+
+  it('serves small reads from aligned 4 KiB blocks and counts the block reads', async () => {
+    const c = new CountingSource(await FileSource.open(bigFile), { blockCache: true });
+    expect([...(await c.read(10, 4))]).toEqual([...big.subarray(10, 14)]);
+    expect([...(await c.read(100, 8))]).toEqual([...big.subarray(100, 108)]);
+    expect(c.reads).toBe(1);
+    expect(c.bytesRead).toBe(4096);
+    // a read straddling two blocks is assembled from both
+    expect([...(await c.read(4090, 12))]).toEqual([...big.subarray(4090, 4102)]);
+    expect(c.reads).toBe(2);
+    // the short last block
+    expect([...(await c.readAvailable(3 * 4096 + 90, 50))]).toEqual([...big.subarray(3 * 4096 + 90)]);
+    // reads past the end keep their typed error
+    await expect(c.read(3 * 4096 + 90, 20, 'TAIL')).rejects.toMatchObject({ code: 'Truncated', struct: 'TAIL' });
+    // large reads bypass the cache
+    const before = c.reads;
+    expect((await c.read(0, 8192)).length).toBe(8192);
+    expect(c.reads).toBe(before + 1);
+    await c.close();
+  });
+
+  it('without the option, every read goes to the source', async () => {
+    const c = new CountingSource(new BytesSource(big));
+    await c.read(0, 4);
+    await c.read(4, 4);
+    expect(c.reads).toBe(2);
+    expect(c.bytesRead).toBe(8);
+  });
+});
