@@ -7,6 +7,8 @@ import { applyHypervisorNmi } from '../analysis/pipeline/hypervisor.js';
 import { DEFAULTS } from '../defaults.js';
 import { matchDumpToEvents } from './correlate.js';
 import { loadVmEvents } from './load.js';
+import { expandLogPaths } from './sources.js';
+import { stat } from 'node:fs/promises';
 import type { HypervisorCorrelation, VmEvents } from './types.js';
 
 const STAGE = 'vmlog-correlation';
@@ -39,9 +41,37 @@ export function applyHypervisorToVerdict(report: TriageReport, h: HypervisorCorr
   for (const m of h.mistakes) v.advice.push(`${m.message}: ${m.advice}.`);
 }
 
-/** Load the logs under `paths`, match the report's crash, and fold the result into the verdict. */
+/** Loaded events of the last few log sets, keyed by every file's path, size and mtime. */
+const loaded = new Map<string, Promise<VmEvents>>();
+const MAX_CACHED_LOG_SETS = 4;
+
+/**
+ * loadVmEvents, once per process for the same logs: `scan --vm-logs` triages thousands of dumps
+ * against one set of logs (possibly gigabytes), and each worker thread must read them only once.
+ * A log that grows or is replaced (size or mtime change) is read again.
+ */
+export async function loadVmEventsCached(paths: string[]): Promise<VmEvents> {
+  const expanded = await expandLogPaths(paths);
+  const stamps = await Promise.all(
+    expanded.files.map(async (f) => {
+      const st = await stat(f.path).catch(() => undefined);
+      return `${f.path}\u0000${st?.size ?? -1}\u0000${st?.mtimeMs ?? -1}`;
+    }),
+  );
+  const key = `${paths.join('\u0001')}\u0002${stamps.join('\u0001')}`;
+  let events = loaded.get(key);
+  if (!events) {
+    events = loadVmEvents(paths);
+    loaded.set(key, events);
+    if (loaded.size > MAX_CACHED_LOG_SETS) loaded.delete(loaded.keys().next().value!);
+    events.catch(() => loaded.delete(key));
+  }
+  return events;
+}
+
+/** Load the logs under `paths` (cached), match the report's crash, and fold the result into the verdict. */
 export async function correlateReport(report: TriageReport, paths: string[], opts: CorrelateReportOptions = {}): Promise<void> {
-  const events = opts.events ?? (await loadVmEvents(paths));
+  const events = opts.events ?? (await loadVmEventsCached(paths));
   const h = matchDumpToEvents(report, events, opts.windowMinutes ?? DEFAULTS.vmWindowMinutes);
   applyHypervisorToVerdict(report, h);
   if (!opts.events) {
