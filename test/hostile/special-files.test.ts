@@ -195,9 +195,11 @@ describe.skipIf(!HAVE_BUILD)('special files, spawned CLI (dist)', () => {
     const root = process.getuid?.() === 0;
     let argv: string[];
     if (root) {
-      const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', '0'], { encoding: 'utf8' });
+      // The unprivileged user must be able to run the CLI at all (a checkout under a 0700 temp
+      // folder is out of its reach): probe with --version first.
+      const probe = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN_JS, '--version'], { encoding: 'utf8' });
       if (probe.status !== 0) {
-        console.warn(`\n*** running as root and cannot drop privileges (setpriv: ${probe.stderr || probe.error?.message}): unreadable-file case SKIPPED ***\n`);
+        console.warn(`\n*** running as root and cannot run the CLI as an unprivileged user (setpriv: ${(probe.stderr || probe.error?.message || '').split('\n')[0]}): unreadable-file case SKIPPED ***\n`);
         return;
       }
       argv = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN_JS, '--json', p];
