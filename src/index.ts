@@ -1,6 +1,6 @@
 // Node entry: openDump(path), triageFile(path), scanDumps(root).
 
-import { FileSource } from './reader/byte-source.js';
+import { FileSource, type ByteSource } from './reader/byte-source.js';
 import { openDumpFromSource, triage, wrapUnexpected } from './core.js';
 import type { Dump, OpenOptions } from './formats/dump.js';
 import type { TriageOptions } from './defaults.js';
@@ -33,7 +33,30 @@ export interface TriageFileOptions extends TriageOptions, OpenOptions {
 
 /** Open, triage and close one dump file. */
 export async function triageFile(path: string, opts: TriageFileOptions = {}): Promise<TriageReport> {
-  const dump = await openDump(path, opts);
+  let source: FileSource;
+  try {
+    source = await FileSource.open(path);
+  } catch (e) {
+    throw wrapUnexpected(e, path);
+  }
+  try {
+    return await triageSource(source, path, opts);
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * Triage a dump from an open source (the scan opens each file once, sniffs it and triages it
+ * through the same handle). Closes the dump it opens, and so the source.
+ */
+export async function triageSource(source: ByteSource, path: string, opts: TriageFileOptions = {}): Promise<TriageReport> {
+  let dump: Dump;
+  try {
+    dump = await openDumpFromSource(source, opts);
+  } catch (e) {
+    throw wrapUnexpected(e, path);
+  }
   try {
     const report = await triage(dump, opts, path);
     if (opts.vmLogs && opts.vmLogs.length > 0) {

@@ -119,7 +119,11 @@ export class FileSource implements ByteSource {
     return new Uint8Array(buf.buffer, buf.byteOffset, got);
   }
 
+  private closed = false;
+  /** Idempotent: a second close does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.handle.close();
   }
 }

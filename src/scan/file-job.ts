@@ -87,26 +87,34 @@ export function stringifyReport(report: unknown): string {
   });
 }
 
+type LibraryEntry = typeof import('../index.js');
+let library: LibraryEntry | undefined;
+
 export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOutcome> {
   let bytesRead = 0;
   let head: Uint8Array;
   let size: number;
+  // One open per file: the signature is read through the handle the triage then uses (the
+  // library's own triage); a custom triageModule gets the path instead, after the sniff.
+  library ??= (await import('../index.js')) as LibraryEntry;
+  let source: ReturnType<LibraryEntry['countingSourceFor']> | undefined;
   // 1. Signature: the first 8 bytes decide, never the name.
   try {
-    const src = await FileSource.open(job.path);
-    try {
-      size = src.size;
-      head = new Uint8Array(await src.readAvailable(0, 8, 'signature'));
-      bytesRead += head.length;
-    } finally {
-      await src.close();
-    }
+    const file = await FileSource.open(job.path);
+    source = library.countingSourceFor(file);
+    size = source.size;
+    head = new Uint8Array(await source.readAvailable(0, 8, 'signature'));
   } catch (e) {
+    await source?.close().catch(() => undefined);
     const error = errorInfo(e);
     // I/O failures (permission, vanished, locked) may clear by themselves: retried next scan.
-    return { status: 'error', error, isDump: true, cacheable: false, bytesRead };
+    return { status: 'error', error, isDump: true, cacheable: false, bytesRead: source?.bytesRead ?? 0 };
   }
   const fmt = sniff(head);
+  if (!fmt || opts.triageModule) {
+    bytesRead = source.bytesRead;
+    await source.close().catch(() => undefined);
+  }
   if (!fmt) {
     const base = job.path.split(/[\\/]/).pop() ?? '';
     if (size === 0 && DUMP_NAME.test(base)) {
@@ -117,16 +125,26 @@ export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOut
     }
     return { status: 'skipped', error: { code: 'NotADump', message: describeNonDump(head, size) }, cacheable: true, bytesRead };
   }
-  // 2. Triage: triageFile opens read-only and closes in all cases.
+  // 2. Triage: through the open handle (closed in all cases), or the custom triageFile by path.
   let outcome: JobOutcome;
   try {
-    const triageFile = await loadTriage(opts.triageModule);
-    const report = await triageFile(job.path, opts.triage);
-    bytesRead += report.input?.bytesRead ?? 0;
+    let report: TriageReport;
+    if (opts.triageModule) {
+      const triageFile = await loadTriage(opts.triageModule);
+      report = await triageFile(job.path, opts.triage);
+      bytesRead += report.input?.bytesRead ?? 0;
+    } else {
+      try {
+        report = await library.triageSource(source, job.path, opts.triage);
+      } finally {
+        await source.close().catch(() => undefined);
+      }
+      bytesRead = report.input.bytesRead;
+    }
     outcome = { status: 'ok', reportJson: stringifyReport(report), digest: digestReport(report), bytesRead };
   } catch (e) {
     const error = errorInfo(e);
-    outcome = { status: 'error', error, isDump: true, cacheable: error.code !== 'IoError' && error.code !== 'NotAFile' && error.code !== 'Internal', bytesRead };
+    outcome = { status: 'error', error, isDump: true, cacheable: error.code !== 'IoError' && error.code !== 'NotAFile' && error.code !== 'Internal', bytesRead: opts.triageModule ? bytesRead : source.bytesRead };
   }
   // 3. Still being written? A file whose size or mtime moved while we read it gives no stable
   //    answer: report it, and do not cache it so that the next scan reads it again.
