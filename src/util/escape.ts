@@ -6,7 +6,10 @@
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /** For terminals: control characters (ESC included) become visible `\xNN` / `\u{NNNN}` escapes. */
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 export function escapeTerminal(text: string): string {
+  if (!HAS_CONTROL.test(text)) return text; // the common case: nothing to escape, no new string
   return text.replace(CONTROL, (c) => {
     const code = c.codePointAt(0)!;
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;

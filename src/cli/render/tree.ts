@@ -32,8 +32,10 @@ function walk(v: unknown, indent: string, lines: string[], key?: string): void {
   }
   if (Array.isArray(v)) {
     lines.push(`${indent}${label}[${v.length}]`);
-    v.slice(0, MAX_ARRAY_SHOWN).forEach((item, i) => walk(item, `${indent}  `, lines, `[${i}]`));
-    if (v.length > MAX_ARRAY_SHOWN) lines.push(`${indent}  ... ${v.length - MAX_ARRAY_SHOWN} more`);
+    const childIndent = `${indent}  `;
+    const shown = Math.min(v.length, MAX_ARRAY_SHOWN);
+    for (let i = 0; i < shown; i++) walk(v[i], childIndent, lines, `[${i}]`);
+    if (v.length > MAX_ARRAY_SHOWN) lines.push(`${childIndent}... ${v.length - MAX_ARRAY_SHOWN} more`);
     return;
   }
   if (key !== undefined) lines.push(`${indent}${key}`);
