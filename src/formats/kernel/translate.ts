@@ -113,7 +113,13 @@ export class Translator {
     const pdpte = await m.entry((pml4e & FRAME_X64) + 8n * ((va >> 30n) & 0x1ffn), 8);
     if (pdpte === undefined || !usable(pdpte)) return undefined;
     if ((pdpte & 1n) && (pdpte & 0x80n)) return (pdpte & FRAME_1G) | (va & 0x3fff_f000n);
-    const pde = await m.entry((pdpte & FRAME_X64) + 8n * ((va >> 21n) & 0x1ffn), 8);
+    return this.walkPdPt(pdpte & FRAME_X64, va);
+  }
+
+  /** The two lowest levels, shared by x64 and PAE: 8-byte PDE (2 MiB pages) → PTE. */
+  private async walkPdPt(pageDirectory: bigint, va: bigint): Promise<bigint | undefined> {
+    const m = this.phys;
+    const pde = await m.entry(pageDirectory + 8n * ((va >> 21n) & 0x1ffn), 8);
     if (pde === undefined || !usable(pde)) return undefined;
     if ((pde & 1n) && (pde & 0x80n)) return (pde & FRAME_2M) | (va & 0x1f_f000n);
     const pte = await m.entry((pde & FRAME_X64) + 8n * ((va >> 12n) & 0x1ffn), 8);
@@ -126,12 +132,7 @@ export class Translator {
     const m = this.phys;
     const pdpte = await m.entry(this.root + 8n * ((va >> 30n) & 3n), 8);
     if (pdpte === undefined || (pdpte & 1n) !== 1n) return undefined;
-    const pde = await m.entry((pdpte & FRAME_X64) + 8n * ((va >> 21n) & 0x1ffn), 8);
-    if (pde === undefined || !usable(pde)) return undefined;
-    if ((pde & 1n) && (pde & 0x80n)) return (pde & FRAME_2M) | (va & 0x1f_f000n);
-    const pte = await m.entry((pde & FRAME_X64) + 8n * ((va >> 12n) & 0x1ffn), 8);
-    if (pte === undefined || !usable(pte)) return undefined;
-    return pte & FRAME_X64;
+    return this.walkPdPt(pdpte & FRAME_X64, va);
   }
 
   private async walkX86(va: bigint): Promise<bigint | undefined> {
