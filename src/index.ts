@@ -10,14 +10,18 @@ export * from './core.js';
 export { scanDumps } from './scan/scan.js';
 export type { ScanOptions, ScanResult } from './scan/scan.js';
 
-/** Open a dump file read-only. Close the handle when done. */
-export async function openDump(path: string, opts: OpenOptions = {}): Promise<Dump> {
-  let source: FileSource;
+/** FileSource.open with the path on every error. */
+async function openFile(path: string): Promise<FileSource> {
   try {
-    source = await FileSource.open(path);
+    return await FileSource.open(path);
   } catch (e) {
     throw wrapUnexpected(e, path);
   }
+}
+
+/** Open a dump file read-only. Close the handle when done. */
+export async function openDump(path: string, opts: OpenOptions = {}): Promise<Dump> {
+  const source = await openFile(path);
   try {
     return await openDumpFromSource(source, opts);
   } catch (e) {
@@ -33,12 +37,7 @@ export interface TriageFileOptions extends TriageOptions, OpenOptions {
 
 /** Open, triage and close one dump file. */
 export async function triageFile(path: string, opts: TriageFileOptions = {}): Promise<TriageReport> {
-  let source: FileSource;
-  try {
-    source = await FileSource.open(path);
-  } catch (e) {
-    throw wrapUnexpected(e, path);
-  }
+  const source = await openFile(path);
   try {
     return await triageSource(source, path, opts);
   } finally {
