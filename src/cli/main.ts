@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The CLI only translates: yargs → options → library call → render → exit code.
+// No yargs .env(): with .strict(), every unrelated DUMPTRIAGE_* variable in the environment (the
+// test suite's DUMPTRIAGE_SHARED, say) became an "Unknown argument" and a usage error.
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +20,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let y = yargs(argv)
     .scriptName('dumptriage')
     .usage('$0 <file..> | $0 <command> ...\n\nWindows crash dump triage: minidumps, small/kernel/complete dumps, without a debugger or symbols.')
-    .env('DUMPTRIAGE')
     .strict()
     .exitProcess(false)
     .version(VERSION)

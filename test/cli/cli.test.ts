@@ -56,3 +56,18 @@ describe('CLI basics', () => {
     expect(r.stderr).toContain('\\x1b[31m');
   });
 });
+
+describe('environment', () => {
+  it('unrelated DUMPTRIAGE_* variables do not become options (no usage error)', async () => {
+    process.env.DUMPTRIAGE_SOMETHING_ELSE = '1';
+    try {
+      const r = await cli('--help');
+      expect(r.code).toBe(0);
+      const f = join(dir, 'notes2.txt');
+      writeFileSync(f, 'not a dump');
+      expect((await cli(f)).code).toBe(1);
+    } finally {
+      delete process.env.DUMPTRIAGE_SOMETHING_ELSE;
+    }
+  });
+});
