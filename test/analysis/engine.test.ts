@@ -61,6 +61,19 @@ describe('engine verdicts', () => {
     expect(v.kind).toBe('hang');
   });
 
+  it('says so when the focus thread\'s stack is not in the dump (missing is not zeros)', async () => {
+    const sp = 0xffff800000100000n;
+    const facts = kernelFacts(0x133, [1n, 0x1e00n, 0n, 0n], {
+      memory: new FakeMemory(),
+      threads: [{ id: 4, crashing: true, context: { arch: 'x64', ip: 0x1000n, sp, registers: {} }, stack: { startAddress: sp - 0x1000n, size: 0x2000 } }],
+    });
+    const v = await analyze(facts);
+    expect(v.frames.filter((f) => f.trust === 'scan')).toEqual([]);
+    expect(v.probableCause.module).toBeNull();
+    expect(v.probableCause.reason).toContain('stack (at 0xffff800000100000) is not in the dump');
+    expect(v.trail?.some((t) => t.field === 'note' && String(t.to).includes('not in the dump'))).toBe(true);
+  });
+
   it('a user triage.ini wins over the built-in list', async () => {
     const facts = kernelFacts(0xd1, [0x10n, 2n, 0n, DRV + 0x1234n]);
     const v = await analyze(facts, { triageIniText: 'mydriver=Contoso Support\n' });

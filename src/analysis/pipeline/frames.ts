@@ -44,8 +44,8 @@ export async function collectFrames(
   modules: ModuleIndex,
   owners: OwnerTable,
   focusThreadId?: number,
-): Promise<Frame[]> {
-  const frames: Frame[] = [];
+): Promise<Frames> {
+  const frames: Frames = [];
   const seen = new Set<bigint>();
   const push = (f: Frame) => {
     f.hit = f.hit ?? modules.find(f.address);
@@ -67,11 +67,15 @@ export async function collectFrames(
     seen.add(ctx.ip);
     push({ address: ctx.ip, trust: 'context' });
   }
-  await scanStack(facts, t, ctx, modules, (address, stackAddress, hit) => {
+  const missing = await scanStack(facts, t, ctx, modules, (address, stackAddress, hit) => {
     push({ address, trust: 'scan', stackAddress, hit });
   });
+  if (missing !== undefined) frames.stackMissingAt = missing;
   return frames;
 }
+
+/** Frames, and where the focus thread's stack should have been when none of it is in the dump. */
+export type Frames = Frame[] & { stackMissingAt?: bigint };
 
 async function scanStack(
   facts: DumpFacts,
@@ -79,10 +83,10 @@ async function scanStack(
   ctx: CpuContext | undefined,
   modules: ModuleIndex,
   onHit: (address: bigint, stackAddress: bigint, hit: ModuleHit) => void,
-): Promise<void> {
+): Promise<bigint | undefined> {
   const ps = facts.pointerSize;
   let start = ctx?.sp ?? t?.stack?.startAddress;
-  if (start === undefined) return;
+  if (start === undefined) return undefined;
   let end = start + BigInt(LIMITS.maxStackScanBytes);
   if (t?.stack) {
     const sEnd = t.stack.startAddress + BigInt(t.stack.size);
@@ -98,7 +102,8 @@ async function scanStack(
   for (let at = start; at < end && found < MAX_SCAN_FRAMES; ) {
     const want = Number(end - at < BigInt(SCAN_CHUNK) ? end - at : BigInt(SCAN_CHUNK));
     const bytes = await facts.memory.readPrefix(at, want);
-    if (bytes.length < ps) return; // the rest of the stack is not in the dump
+    // The rest of the stack is not in the dump; none of it at all is worth saying.
+    if (bytes.length < ps) return at === start ? start : undefined;
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = bytes.length - (bytes.length % ps);
     for (let o = 0; o < n && found < MAX_SCAN_FRAMES; o += ps) {
@@ -110,9 +115,10 @@ async function scanStack(
       onHit(v, at + BigInt(o), hit);
       found++;
     }
-    if (bytes.length < want) return;
+    if (bytes.length < want) return undefined;
     at += BigInt(bytes.length);
   }
+  return undefined;
 }
 
 export function frameToReport(f: Frame, index: number): ReportFrame {

@@ -9,7 +9,7 @@ import { baseBugcheckCode, bugcheckName, categoryHint, exceptionName, subcodeInf
 import type { ModuleIndex } from '../modules.js';
 import type { Finding, Hint } from '../rules/types.js';
 import type { OwnerTable } from '../triage-ini.js';
-import { collectFrames, frameToReport, type Frame } from './frames.js';
+import { collectFrames, frameToReport, type Frame, type Frames } from './frames.js';
 import type { VerdictBuilder } from './verdict.js';
 
 export interface PipelineState {
@@ -18,7 +18,7 @@ export interface PipelineState {
   verdict: VerdictBuilder;
   modules: ModuleIndex;
   owners: OwnerTable;
-  frames: Frame[];
+  frames: Frames;
   cause: Frame | null;
 }
 
@@ -119,6 +119,9 @@ export const STAGES: Stage[] = [
       const focus = first(s.findings, 'focusThreadId');
       s.frames = await collectFrames(s.facts, hintsByPriority(s.findings), s.modules, s.owners, focus);
       s.verdict.setFrames('frames', s.frames.map(frameToReport));
+      if (s.frames.stackMissingAt !== undefined) {
+        s.verdict.note('frames', `the focus thread's stack at ${hex(s.frames.stackMissingAt)} is not in the dump: no stack frames could be scanned`);
+      }
     },
   },
   {
@@ -156,7 +159,9 @@ export const STAGES: Stage[] = [
           address: null,
           offset: null,
           confidence: 0,
-          reason: s.frames.length === 0 ? 'No fault address, context or stack memory in the dump points at a module.' : 'No frame lands in a module that can be blamed.',
+          reason:
+            (s.frames.length === 0 ? 'No fault address, context or stack memory in the dump points at a module.' : 'No frame lands in a module that can be blamed.') +
+            (s.frames.stackMissingAt !== undefined ? ` The focus thread's stack (at ${hex(s.frames.stackMissingAt)}) is not in the dump.` : ''),
         });
         return;
       }
