@@ -27,7 +27,7 @@ export { decodeEncodedKdbg, decodeKdbg } from './kdbg.js';
 export function dumpTypeName(type: number, bitmapSignature?: string): string {
   switch (type) {
     case DumpType.Full: return 'complete';
-    case DumpType.Summary: return 'summary';
+    case DumpType.Summary: return 'kernel'; // DUMP_TYPE_SUMMARY: the "kernel memory dump" of XP..Win7
     case DumpType.Header: return 'header-only';
     case DumpType.Triage: return 'small';
     case DumpType.BitmapFull: return bitmapSignature === 'FDMP' ? 'bitmap-complete' : 'bitmap-kernel';
