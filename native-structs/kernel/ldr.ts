@@ -3,9 +3,13 @@
 // TimeDateStamp position is version dependent (0x9C / 0x58 here, 0x80 / 0x44 in older kernels),
 // so the reader prefers the PE header. Offsets from ../shared/spec/memory-translation.md §6.
 
-import { defineStruct, pad, u16, u32, u64 } from '../define.js';
+import { defineStruct, pad, u16, u32, u64, type FieldDecl } from '../define.js';
 
-export const KLDR_DATA_TABLE_ENTRY64 = defineStruct('KLDR_DATA_TABLE_ENTRY64', 0xa0, [
+/**
+ * The first 0x7C bytes of a 64-bit loader entry, the same in the live kernel's
+ * KLDR_DATA_TABLE_ENTRY and in the debugger copy a small dump embeds (triage.ts).
+ */
+export const KLDR_DATA_TABLE_ENTRY64_HEAD: readonly FieldDecl[] = [
   ['inLoadOrderFlink', u64], // 0x00
   ['inLoadOrderBlink', u64], // 0x08
   ['exceptionTable', u64], // 0x10
@@ -29,6 +33,10 @@ export const KLDR_DATA_TABLE_ENTRY64 = defineStruct('KLDR_DATA_TABLE_ENTRY64', 0
   ['u1', u16], // 0x6E
   ['sectionPointer', u64], // 0x70
   ['checkSum', u32], // 0x78
+];
+
+export const KLDR_DATA_TABLE_ENTRY64 = defineStruct('KLDR_DATA_TABLE_ENTRY64', 0xa0, [
+  ...KLDR_DATA_TABLE_ENTRY64_HEAD,
   ['coverageSectionSize', u32], // 0x7C
   ['coverageSection', u64], // 0x80 (older kernels: TimeDateStamp u32 here)
   ['loadedImports', u64], // 0x88

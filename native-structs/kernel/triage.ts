@@ -2,6 +2,7 @@
 // Offsets from ../shared/spec/triage-dump.md §2, §3, §6.
 
 import { array, defineStruct, pad, struct, u16, u32, u64 } from '../define.js';
+import { KLDR_DATA_TABLE_ENTRY64_HEAD } from './ldr.js';
 
 export const TRIAGE_DUMP32 = defineStruct('TRIAGE_DUMP32', 0x68, [
   ['servicePackBuild', u32], // 0x00
@@ -69,29 +70,7 @@ export const TRIAGE_DUMP_VALID = 0x44475254;
 
 /** Debugger layout of the loader entry embedded in DUMP_DRIVER_ENTRY64 (not the live kernel one). */
 export const DUMP_KLDR_DATA_TABLE_ENTRY64 = defineStruct('DUMP_KLDR_DATA_TABLE_ENTRY64', 0x88, [
-  ['inLoadOrderFlink', u64], // 0x00
-  ['inLoadOrderBlink', u64], // 0x08
-  ['exceptionTable', u64], // 0x10
-  ['exceptionTableSize', u64], // 0x18
-  ['gpValue', u64], // 0x20
-  ['nonPagedDebugInfo', u64], // 0x28
-  ['dllBase', u64], // 0x30
-  ['entryPoint', u64], // 0x38
-  ['sizeOfImage', u32], // 0x40
-  ['pad0', pad(4)], // 0x44
-  ['fullDllNameLength', u16], // 0x48
-  ['fullDllNameMaximumLength', u16], // 0x4A
-  ['pad1', pad(4)], // 0x4C
-  ['fullDllNameBuffer', u64], // 0x50
-  ['baseDllNameLength', u16], // 0x58
-  ['baseDllNameMaximumLength', u16], // 0x5A
-  ['pad2', pad(4)], // 0x5C
-  ['baseDllNameBuffer', u64], // 0x60
-  ['flags', u32], // 0x68
-  ['loadCount', u16], // 0x6C
-  ['u1', u16], // 0x6E
-  ['sectionPointer', u64], // 0x70
-  ['checkSum', u32], // 0x78
+  ...KLDR_DATA_TABLE_ENTRY64_HEAD,
   ['pad3', pad(4)], // 0x7C
   ['timeDateStamp', u32], // 0x80
   ['pad4', pad(4)], // 0x84
