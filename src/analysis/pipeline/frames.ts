@@ -99,6 +99,10 @@ async function scanStack(
   start -= start % BigInt(ps);
   if (end - start > BigInt(LIMITS.maxStackScanBytes)) end = start + BigInt(LIMITS.maxStackScanBytes);
   let found = 0;
+  const lowHi = Number(modules.lowest >> 32n);
+  const highHi = Number((modules.highest - 1n) >> 32n);
+  const lowest = Number(modules.lowest);
+  const highest = Number(modules.highest);
   for (let at = start; at < end && found < MAX_SCAN_FRAMES; ) {
     const want = Number(end - at < BigInt(SCAN_CHUNK) ? end - at : BigInt(SCAN_CHUNK));
     const bytes = await facts.memory.readPrefix(at, want);
@@ -107,7 +111,18 @@ async function scanStack(
     const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = bytes.length - (bytes.length % ps);
     for (let o = 0; o < n && found < MAX_SCAN_FRAMES; o += ps) {
-      const v = ps === 8 ? dv.getBigUint64(o, true) : BigInt(dv.getUint32(o, true));
+      // Most stack slots are small integers or other data: reject them on the high 32 bits as a
+      // plain number before making a BigInt (a 256 KiB scan is 32 K slots).
+      let v: bigint;
+      if (ps === 8) {
+        const hi = dv.getUint32(o + 4, true);
+        if (hi < lowHi || hi > highHi) continue;
+        v = dv.getBigUint64(o, true);
+      } else {
+        const v32 = dv.getUint32(o, true);
+        if (v32 < lowest || v32 >= highest) continue;
+        v = BigInt(v32);
+      }
       if (v < modules.lowest || v >= modules.highest) continue;
       const hit = modules.find(v);
       // A return address is never the first byte of an image (that is the MZ header).
