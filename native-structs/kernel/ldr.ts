@@ -45,7 +45,8 @@ export const KLDR_DATA_TABLE_ENTRY64 = defineStruct('KLDR_DATA_TABLE_ENTRY64', 0
   ['timeDateStamp', u32], // 0x9C
 ]);
 
-export const KLDR_DATA_TABLE_ENTRY32 = defineStruct('KLDR_DATA_TABLE_ENTRY32', 0x5c, [
+/** The first 0x44 bytes of a 32-bit loader entry, shared with the small-dump copy (triage.ts). */
+export const KLDR_DATA_TABLE_ENTRY32_HEAD: readonly FieldDecl[] = [
   ['inLoadOrderFlink', u32], // 0x00
   ['inLoadOrderBlink', u32], // 0x04
   ['exceptionTable', u32], // 0x08
@@ -66,6 +67,10 @@ export const KLDR_DATA_TABLE_ENTRY32 = defineStruct('KLDR_DATA_TABLE_ENTRY32', 0
   ['u1', u16], // 0x3A
   ['sectionPointer', u32], // 0x3C
   ['checkSum', u32], // 0x40
+];
+
+export const KLDR_DATA_TABLE_ENTRY32 = defineStruct('KLDR_DATA_TABLE_ENTRY32', 0x5c, [
+  ...KLDR_DATA_TABLE_ENTRY32_HEAD,
   ['coverageSectionSize', u32], // 0x44 (older kernels: TimeDateStamp here)
   ['coverageSection', u32], // 0x48
   ['loadedImports', u32], // 0x4C

@@ -2,7 +2,7 @@
 // Offsets from ../shared/spec/triage-dump.md §2, §3, §6.
 
 import { array, defineStruct, pad, struct, u16, u32, u64 } from '../define.js';
-import { KLDR_DATA_TABLE_ENTRY64_HEAD } from './ldr.js';
+import { KLDR_DATA_TABLE_ENTRY32_HEAD, KLDR_DATA_TABLE_ENTRY64_HEAD } from './ldr.js';
 
 export const TRIAGE_DUMP32 = defineStruct('TRIAGE_DUMP32', 0x68, [
   ['servicePackBuild', u32], // 0x00
@@ -77,26 +77,7 @@ export const DUMP_KLDR_DATA_TABLE_ENTRY64 = defineStruct('DUMP_KLDR_DATA_TABLE_E
 ]);
 
 export const DUMP_KLDR_DATA_TABLE_ENTRY32 = defineStruct('DUMP_KLDR_DATA_TABLE_ENTRY32', 0x48, [
-  ['inLoadOrderFlink', u32], // 0x00
-  ['inLoadOrderBlink', u32], // 0x04
-  ['exceptionTable', u32], // 0x08
-  ['exceptionTableSize', u32], // 0x0C
-  ['gpValue', u32], // 0x10
-  ['nonPagedDebugInfo', u32], // 0x14
-  ['dllBase', u32], // 0x18
-  ['entryPoint', u32], // 0x1C
-  ['sizeOfImage', u32], // 0x20
-  ['fullDllNameLength', u16], // 0x24
-  ['fullDllNameMaximumLength', u16], // 0x26
-  ['fullDllNameBuffer', u32], // 0x28
-  ['baseDllNameLength', u16], // 0x2C
-  ['baseDllNameMaximumLength', u16], // 0x2E
-  ['baseDllNameBuffer', u32], // 0x30
-  ['flags', u32], // 0x34
-  ['loadCount', u16], // 0x38
-  ['u1', u16], // 0x3A
-  ['sectionPointer', u32], // 0x3C
-  ['checkSum', u32], // 0x40
+  ...KLDR_DATA_TABLE_ENTRY32_HEAD,
   ['timeDateStamp', u32], // 0x44
 ]);
 

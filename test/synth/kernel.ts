@@ -617,16 +617,7 @@ export class SynthKernelDump {
         encodeStruct(desc, { numberOfRuns: runs.length, numberOfPages: this.bits === 64 ? BigInt(total) : total }),
         ...runs.map((r) => encodeStruct(rdef, this.bits === 64 ? { basePage: BigInt(r.basePage), pageCount: BigInt(r.pageCount) } : r)),
       ]);
-      const starts: number[] = [];
-      let acc = 0;
-      for (const r of runs) {
-        starts.push(acc);
-        acc += r.pageCount;
-      }
-      placePages((pfn) => {
-        const i = runs.findIndex((r) => pfn >= r.basePage && pfn < r.basePage + r.pageCount);
-        return i < 0 ? undefined : hs + (starts[i]! + pfn - runs[i]!.basePage) * PAGE;
-      });
+      placePages(runPlacement(runs, hs));
       size = hs + total * PAGE;
     } else if (t === DumpType.BitmapFull || t === DumpType.BitmapKernel || t === DumpType.Summary) {
       const bitmap = new Uint8Array(Math.ceil(ram / 8));
@@ -680,16 +671,7 @@ export class SynthKernelDump {
         reserved1: BigInt(runs.length), reserved2: BigInt(total),
       });
       pieces.push({ offset: hs, bytes: concat([h, table]) });
-      const starts: number[] = [];
-      let acc = 0;
-      for (const r of runs) {
-        starts.push(acc);
-        acc += r.pageCount;
-      }
-      placePages((pfn) => {
-        const i = runs.findIndex((r) => pfn >= r.basePage && pfn < r.basePage + r.pageCount);
-        return i < 0 ? undefined : first + (starts[i]! + pfn - runs[i]!.basePage) * PAGE;
-      });
+      placePages(runPlacement(runs, first));
       size = first + total * PAGE;
     }
     pieces.unshift({ offset: 0, bytes: this.headerPage({ physicalMemoryBlock: pmb, kdbg, psLoadedModuleList: head, dtb: this.dtb(), required: BigInt(size) }) });
@@ -828,4 +810,21 @@ export class SynthKernelDump {
     }
     return size;
   }
+}
+
+/**
+ * Where each PFN of a run-based dump sits: the runs' pages follow each other from `firstOffset`
+ * (types 1 and 8-10 lay pages out the same way).
+ */
+function runPlacement(runs: Array<{ basePage: number; pageCount: number }>, firstOffset: number): (pfn: number) => number | undefined {
+  const starts: number[] = [];
+  let acc = 0;
+  for (const r of runs) {
+    starts.push(acc);
+    acc += r.pageCount;
+  }
+  return (pfn) => {
+    const i = runs.findIndex((r) => pfn >= r.basePage && pfn < r.basePage + r.pageCount);
+    return i < 0 ? undefined : firstOffset + (starts[i]! + pfn - runs[i]!.basePage) * PAGE;
+  };
 }
