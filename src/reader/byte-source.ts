@@ -2,6 +2,7 @@
 // never reads more than it is asked for: no code path loads a whole dump.
 
 import { open, stat, constants, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { DumpIoError, TruncatedDumpError, LimitExceededError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 
@@ -128,12 +129,129 @@ export class FileSource implements ByteSource {
   }
 }
 
+/** Size and modification time of an open file, as fstat sees them now. */
+export interface FileState {
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * A file opened read-only and read with blocking calls: for worker threads, whose only job is
+ * the file in hand. Each async fs call is a round trip through libuv's shared thread pool (four
+ * threads for the whole process); a scan worker made 8-9 of them per small dump and the workers
+ * and the walk queued behind each other there. Blocking calls on a warm cache cost microseconds.
+ * Same checks and errors as FileSource; never used on the main thread of the CLI.
+ */
+export class SyncFileSource implements ByteSource {
+  private closed = false;
+  private constructor(
+    private readonly fd: number,
+    readonly size: number,
+    readonly mtimeMs: number,
+    readonly name: string,
+  ) {}
+
+  /**
+   * Same refusals as FileSource.open: special files are refused before any read. `statted`: the
+   * caller has just lstat'ed the path and seen a regular file (the scan's walk), so the stat
+   * before the open is skipped; the open is non-blocking and the fstat after it still refuses
+   * anything that is not a regular file, should the path have been replaced in between.
+   */
+  static open(path: string, opts: { statted?: boolean } = {}): SyncFileSource {
+    if (!opts.statted) {
+      let st;
+      try {
+        st = statSync(path);
+      } catch (e) {
+        throw new DumpIoError('IoError', describeIo(e), { path, cause: e });
+      }
+      if (!st.isFile()) throw new DumpIoError('NotAFile', `not a regular file (${kindOf(st)})`, { path });
+    }
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    } catch (e) {
+      throw new DumpIoError('IoError', describeIo(e), { path, cause: e });
+    }
+    try {
+      const fst = fstatSync(fd);
+      if (!fst.isFile()) throw new DumpIoError('NotAFile', `not a regular file (${kindOf(fst)})`, { path });
+      return new SyncFileSource(fd, fst.size, fst.mtimeMs, path);
+    } catch (e) {
+      try {
+        closeSync(fd);
+      } catch {
+        // already failing: the first error is the one to report
+      }
+      if (e instanceof DumpIoError) throw e;
+      throw new DumpIoError('IoError', describeIo(e), { path, cause: e });
+    }
+  }
+
+  async read(offset: number, length: number, struct?: string): Promise<Uint8Array> {
+    checkRequest(this, offset, length, struct);
+    requireRange(this, offset, length, struct);
+    const out = this.readNow(offset, length, struct);
+    if (out.length < length) throw new TruncatedDumpError({ struct, offset, wanted: length, available: out.length });
+    return out;
+  }
+
+  async readAvailable(offset: number, length: number, struct?: string): Promise<Uint8Array> {
+    checkRequest(this, offset, length, struct);
+    return this.readNow(offset, length, struct);
+  }
+
+  private readNow(offset: number, length: number, struct?: string): Uint8Array {
+    if (this.closed) throw new DumpIoError('IoError', 'read after close', { path: this.name, offset, struct });
+    if (offset >= this.size) return new Uint8Array(0);
+    const want = Math.min(length, this.size - offset);
+    const buf = Buffer.allocUnsafe(want);
+    let got = 0;
+    try {
+      while (got < want) {
+        const n = readSync(this.fd, buf, got, want - got, offset + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } catch (e) {
+      throw new DumpIoError('IoError', describeIo(e), { path: this.name, offset: offset + got, struct, cause: e });
+    }
+    return new Uint8Array(buf.buffer, buf.byteOffset, got);
+  }
+
+  private stateAtClose: FileState | undefined;
+
+  /**
+   * The file's size and mtime by fstat of the descriptor: now, or, once closed, as they were at
+   * the close (a closed descriptor number may already belong to another file of the process).
+   * Undefined when the fstat failed.
+   */
+  state(): FileState | undefined {
+    if (this.closed) return this.stateAtClose;
+    try {
+      const st = fstatSync(this.fd);
+      return { size: st.size, mtimeMs: st.mtimeMs };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Idempotent: a second close does nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stateAtClose = this.state();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}
+
 export interface CountingOptions {
   /**
    * Serve small reads from a few cached 4 KiB blocks of the inner source. A dump decoder makes
    * dozens of small reads close together (directory, module names, CodeView records, contexts);
    * each positioned read of a file is a syscall through the libuv thread pool, so on a small dump
-   * the round trips, not the bytes, were the cost. Counts stay honest: they are the inner reads.
+   * the round trips, not the bytes, were the cost. A file of at most WHOLE_FILE_MAX bytes is
+   * read whole, in one read, at the first access. Counts stay honest: they are the inner reads.
    */
   blockCache?: boolean;
 }
@@ -141,6 +259,11 @@ export interface CountingOptions {
 /** Bytes of one cached block, and how many blocks are kept (LRU). */
 const BLOCK_SIZE = 4096;
 const MAX_BLOCKS = 32;
+/**
+ * A file this small is read whole, in one read, at its first cached read: the decoder touches
+ * nearly all of it anyway, and one read costs less than its three to sixteen block reads.
+ */
+export const WHOLE_FILE_MAX = 64 * 1024;
 
 /**
  * Wraps a source and tallies the reads made on it and the bytes they returned: the measure
@@ -162,6 +285,13 @@ export class CountingSource implements ByteSource {
     return this.inner.name;
   }
   async read(offset: number, length: number, struct?: string): Promise<Uint8Array> {
+    if (this.wholeFile(offset, length)) {
+      requireRange(this, offset, length, struct);
+      const all = await this.loadWhole(struct);
+      // The file may have shrunk since it was opened: still a truncation.
+      if (offset + length > all.length) throw new TruncatedDumpError({ struct, offset, wanted: length, available: Math.max(0, all.length - offset) });
+      return all.subarray(offset, offset + length);
+    }
     if (this.cacheable(offset, length)) {
       requireRange(this, offset, length, struct);
       return this.fromBlocks(offset, length, struct);
@@ -172,6 +302,11 @@ export class CountingSource implements ByteSource {
     return out;
   }
   async readAvailable(offset: number, length: number, struct?: string): Promise<Uint8Array> {
+    if (this.wholeFile(offset, length)) {
+      if (offset >= this.size) return new Uint8Array(0);
+      const all = await this.loadWhole(struct);
+      return all.subarray(Math.min(offset, all.length), Math.min(all.length, offset + length));
+    }
     if (this.cacheable(offset, length)) {
       if (offset >= this.size) return new Uint8Array(0);
       return this.fromBlocks(offset, Math.min(length, this.size - offset), struct);
@@ -183,7 +318,25 @@ export class CountingSource implements ByteSource {
   }
   close(): Promise<void> {
     this.blocks.clear();
+    this.whole = undefined;
     return this.inner.close();
+  }
+
+  /** The whole of a small file, once read (see WHOLE_FILE_MAX). */
+  private whole: Uint8Array | undefined;
+
+  /** Served from one read of the whole file: a cached source of at most WHOLE_FILE_MAX bytes. */
+  private wholeFile(offset: number, length: number): boolean {
+    return this.options.blockCache === true && this.size <= WHOLE_FILE_MAX && Number.isSafeInteger(offset) && offset >= 0 && Number.isSafeInteger(length) && length >= 0;
+  }
+
+  private async loadWhole(struct?: string): Promise<Uint8Array> {
+    if (!this.whole) {
+      this.whole = await this.inner.readAvailable(0, this.size, struct);
+      this.reads++;
+      this.bytesRead += this.whole.length;
+    }
+    return this.whole;
   }
 
   private cacheable(offset: number, length: number): boolean {
@@ -211,6 +364,7 @@ export class CountingSource implements ByteSource {
     }
     return out;
   }
+
 
   private async block(index: number, struct?: string): Promise<Uint8Array> {
     const hit = this.blocks.get(index);

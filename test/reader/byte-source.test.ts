@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync, mkdirSync, truncateSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { BytesSource, CountingSource, FileSource, type ByteSource } from '../../src/reader/byte-source.js';
+import { BytesSource, CountingSource, FileSource, SyncFileSource, WHOLE_FILE_MAX, type ByteSource } from '../../src/reader/byte-source.js';
 import { DumpError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dt-src-'));
@@ -14,6 +14,7 @@ writeFileSync(file, data);
 const sources: Array<[string, () => Promise<ByteSource>]> = [
   ['BytesSource', async () => new BytesSource(data)],
   ['FileSource', () => FileSource.open(file)],
+  ['SyncFileSource', async () => SyncFileSource.open(file)],
 ];
 
 describe.each(sources)('%s', (_name, make) => {
@@ -58,27 +59,57 @@ describe('CountingSource', () => {
   });
 });
 
-describe('FileSource.open refuses what is not a regular file', () => {
+const opens: Array<[string, (path: string) => Promise<ByteSource>]> = [
+  ['FileSource.open', (p) => FileSource.open(p)],
+  ['SyncFileSource.open', async (p) => SyncFileSource.open(p)],
+  // The scan's form: the walk has lstat'ed the path; the fstat after the open still refuses.
+  ['SyncFileSource.open (statted)', async (p) => SyncFileSource.open(p, { statted: true })],
+];
+
+describe.each(opens)('%s refuses what is not a regular file', (_name, openIt) => {
   it('directory', async () => {
-    const d = join(dir, 'sub');
-    mkdirSync(d);
-    await expect(FileSource.open(d)).rejects.toMatchObject({ code: 'NotAFile' });
+    const d = mkdtempSync(join(dir, 'sub-'));
+    await expect(openIt(d)).rejects.toMatchObject({ code: 'NotAFile' });
   });
   it('missing file', async () => {
-    await expect(FileSource.open(join(dir, 'nope'))).rejects.toMatchObject({ code: 'IoError' });
+    await expect(openIt(join(dir, 'nope'))).rejects.toMatchObject({ code: 'IoError' });
   });
   it('FIFO, without blocking on a writer', async () => {
-    const fifo = join(dir, 'fifo');
+    const fifo = join(mkdtempSync(join(dir, 'fifo-')), 'fifo');
     execFileSync('mkfifo', [fifo]);
-    await expect(FileSource.open(fifo)).rejects.toMatchObject({ code: 'NotAFile' });
+    await expect(openIt(fifo)).rejects.toMatchObject({ code: 'NotAFile' });
   });
   it('/dev/zero', async () => {
-    await expect(FileSource.open('/dev/zero')).rejects.toMatchObject({ code: 'NotAFile' });
+    await expect(openIt('/dev/zero')).rejects.toMatchObject({ code: 'NotAFile' });
+  });
+});
+
+describe('SyncFileSource.state: has the file moved since it was opened?', () => {
+  it('sees a file still being written, and keeps the state it had at the close', async () => {
+    const f = join(dir, 'growing.bin');
+    writeFileSync(f, data);
+    const s = SyncFileSource.open(f);
+    expect(s.state()).toEqual({ size: 100, mtimeMs: statSync(f).mtimeMs });
+    appendFileSync(f, data);
+    expect(s.state()?.size).toBe(200);
+    await s.close();
+    const atClose = s.state();
+    expect(atClose?.size).toBe(200);
+    // After the close the descriptor number may belong to another file of the process (a scan
+    // worker's next dump): the state stays the one taken at the close.
+    const other = join(dir, 'other.bin');
+    writeFileSync(other, new Uint8Array(7));
+    const o = SyncFileSource.open(other);
+    expect(s.state()).toEqual(atClose);
+    await o.close();
+    await expect(s.read(0, 1)).rejects.toMatchObject({ code: 'IoError' });
   });
 });
 
 describe('CountingSource block cache', () => {
-  const big = Uint8Array.from({ length: 3 * 4096 + 100 }, (_, i) => (i * 7) & 0xff);
+  // Over WHOLE_FILE_MAX, so that reads go through the 4 KiB blocks; the last 100 bytes make a short block.
+  const blocks = WHOLE_FILE_MAX / 4096 + 2;
+  const big = Uint8Array.from({ length: blocks * 4096 + 100 }, (_, i) => (i * 7) & 0xff);
   const bigFile = join(dir, 'big.bin');
   writeFileSync(bigFile, big);
 
@@ -92,13 +123,40 @@ describe('CountingSource block cache', () => {
     expect([...(await c.read(4090, 12))]).toEqual([...big.subarray(4090, 4102)]);
     expect(c.reads).toBe(2);
     // the short last block
-    expect([...(await c.readAvailable(3 * 4096 + 90, 50))]).toEqual([...big.subarray(3 * 4096 + 90)]);
+    expect([...(await c.readAvailable(blocks * 4096 + 90, 50))]).toEqual([...big.subarray(blocks * 4096 + 90)]);
     // reads past the end keep their typed error
-    await expect(c.read(3 * 4096 + 90, 20, 'TAIL')).rejects.toMatchObject({ code: 'Truncated', struct: 'TAIL' });
+    await expect(c.read(blocks * 4096 + 90, 20, 'TAIL')).rejects.toMatchObject({ code: 'Truncated', struct: 'TAIL' });
     // large reads bypass the cache
     const before = c.reads;
     expect((await c.read(0, 8192)).length).toBe(8192);
     expect(c.reads).toBe(before + 1);
+    await c.close();
+  });
+
+  it('reads a file of at most WHOLE_FILE_MAX bytes whole, once, and serves every read from it', async () => {
+    const small = big.subarray(0, 3 * 4096 + 100);
+    const smallFile = join(dir, 'small.bin');
+    writeFileSync(smallFile, small);
+    const c = new CountingSource(await FileSource.open(smallFile), { blockCache: true });
+    expect([...(await c.read(10, 4))]).toEqual([...small.subarray(10, 14)]);
+    expect(c.reads).toBe(1);
+    expect(c.bytesRead).toBe(small.length);
+    // large, straddling and tail reads: no further read of the file
+    expect([...(await c.read(4000, 8192))]).toEqual([...small.subarray(4000, 12192)]);
+    expect([...(await c.readAvailable(3 * 4096 + 90, 50))]).toEqual([...small.subarray(3 * 4096 + 90)]);
+    expect((await c.readAvailable(small.length + 5, 10)).length).toBe(0);
+    expect(c.reads).toBe(1);
+    await expect(c.read(3 * 4096 + 90, 20, 'TAIL')).rejects.toMatchObject({ code: 'Truncated', struct: 'TAIL' });
+    await c.close();
+  });
+
+  it('a small file that shrank after the open gives Truncated, not stale or short bytes', async () => {
+    const f = join(dir, 'shrinks.bin');
+    writeFileSync(f, big.subarray(0, 8000));
+    const c = new CountingSource(await FileSource.open(f), { blockCache: true });
+    truncateSync(f, 5000);
+    await expect(c.read(6000, 16, 'LATE')).rejects.toMatchObject({ code: 'Truncated', struct: 'LATE' });
+    expect([...(await c.read(0, 16))]).toEqual([...big.subarray(0, 16)]);
     await c.close();
   });
 
