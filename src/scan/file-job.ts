@@ -2,10 +2,10 @@
 // dump, classify every failure. Never throws: every outcome is a value the scan records.
 
 import { stat } from 'node:fs/promises';
-import { FileSource } from '../reader/byte-source.js';
+import { FileSource, SyncFileSource, type FileState } from '../reader/byte-source.js';
 import { describeNonDump, sniff } from '../formats/detect.js';
 import { isDumpError } from '../errors.js';
-import { hex } from '../util/hex.js';
+import { toJsonText } from '../util/json.js';
 import type { TriageReport } from '../analysis/report.js';
 import type { TriageFileOptions } from '../index.js';
 import { digestReport, type ReportDigest, type ScanErrorInfo } from './digest.js';
@@ -24,6 +24,11 @@ export interface JobOptions {
    * For tests and embedding; the default is the library's triageFile.
    */
   triageModule?: string;
+  /**
+   * Read with blocking calls (SyncFileSource): for worker threads, where nothing else waits on
+   * the event loop. The default (async reads) is for in-process work on the main thread.
+   */
+  syncIo?: boolean;
 }
 
 export type JobOutcome =
@@ -68,23 +73,13 @@ export function errorInfo(e: unknown): ScanErrorInfo {
   return { code: 'Internal', message: `internal error: ${err?.message ?? String(e)}` };
 }
 
-/**
- * The report as `dumptriage --json` prints it: bigints as hex strings, byte arrays as hex
- * (capped at 256 bytes), Maps and Sets as objects and arrays. (The same rules as the CLI's JSON
- * renderer; scan/ does not import from cli/.)
- */
+/** The report as `dumptriage --json` prints it (the same rules: util/json.ts). */
 export function stringifyReport(report: unknown): string {
-  return JSON.stringify(report, (_k, v: unknown) => {
-    if (typeof v === 'bigint') return hex(v);
-    if (v instanceof Uint8Array) {
-      const shown = v.subarray(0, 256);
-      const text = Buffer.from(shown.buffer, shown.byteOffset, shown.byteLength).toString('hex');
-      return v.length > 256 ? `${text}… (${v.length} bytes)` : text;
-    }
-    if (v instanceof Map) return Object.fromEntries(v);
-    if (v instanceof Set) return [...v];
-    return v;
-  });
+  return toJsonText(report);
+}
+
+function isoTime(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
 
 type LibraryEntry = typeof import('../index.js');
@@ -98,9 +93,13 @@ export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOut
   // library's own triage); a custom triageModule gets the path instead, after the sniff.
   library ??= (await import('../index.js')) as LibraryEntry;
   let source: ReturnType<LibraryEntry['countingSourceFor']> | undefined;
+  let sync: SyncFileSource | undefined;
+  // The file as it was when the triage closed it (fstat before the close; blocking reads only).
+  let after: FileState | undefined;
   // 1. Signature: the first 8 bytes decide, never the name.
   try {
-    const file = await FileSource.open(job.path);
+    const file = opts.syncIo ? SyncFileSource.open(job.path, { statted: true }) : await FileSource.open(job.path);
+    if (file instanceof SyncFileSource) sync = file;
     source = library.countingSourceFor(file);
     size = source.size;
     head = new Uint8Array(await source.readAvailable(0, 8, 'signature'));
@@ -138,6 +137,7 @@ export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOut
         report = await library.triageSource(source, job.path, opts.triage);
       } finally {
         await source.close().catch(() => undefined);
+        after = sync?.state();
       }
       bytesRead = report.input.bytesRead;
     }
@@ -148,12 +148,13 @@ export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOut
   }
   // 3. Still being written? A file whose size or mtime moved while we read it gives no stable
   //    answer: report it, and do not cache it so that the next scan reads it again.
+  //    (With blocking reads, the descriptor's own fstat taken before the close; otherwise the path.)
   try {
-    const after = await stat(job.path);
+    after ??= await stat(job.path);
     if (after.size !== job.size || after.mtimeMs !== job.mtimeMs) {
       return {
         status: 'error',
-        error: { code: 'Changed', message: `file changed while being scanned (size ${job.size} → ${after.size}): still being written?` },
+        error: { code: 'Changed', message: `file changed while being scanned (size ${job.size} → ${after.size}, modified ${isoTime(job.mtimeMs)} → ${isoTime(after.mtimeMs)}): still being written?` },
         isDump: true,
         cacheable: false,
         bytesRead: outcome.bytesRead,

@@ -11,8 +11,8 @@ import { SCHEMA_VERSION, type TriageReport } from '../analysis/report.js';
 import type { TriageFileOptions } from '../index.js';
 import { PathFilter } from './glob.js';
 import { walk, type WalkEntry } from './walk.js';
-import { createPool, type PoolMode } from './pool.js';
-import type { JobOutcome } from './file-job.js';
+import { createPool, PER_WORKER, type PoolMode } from './pool.js';
+import { errorInfo, type JobOutcome } from './file-job.js';
 import { INDEX_LAYOUT, ScanIndex } from './index-db.js';
 import { Grouper, type GroupOptions, type ScanGroups } from './group.js';
 import type { DumpDigest, ScanErrorInfo } from './digest.js';
@@ -215,7 +215,12 @@ export class ShareScan implements AsyncIterable<ScanItem> {
       throw e;
     }
     const scanId = index.beginScan(this.root);
-    const inflight = new Map<number, Promise<[number, ScanItem]>>();
+    // Jobs in the pool, and those finished but not yet taken in (a queue and a wake-up, rather
+    // than a Promise.race over every job in flight for each one that ends).
+    let inflight = 0;
+    const finished: Array<[number, Extract<WalkEntry, { kind: 'file' }>, JobOutcome]> = [];
+    let wake: (() => void) | undefined;
+    const maxInflight = pool.size * (pool.mode === 'threads' ? PER_WORKER + 2 : 4);
     const ready: ScanItem[] = [];
     const reorder = new Map<number, ScanItem>();
     let nextOut = 0;
@@ -290,7 +295,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
 
     try {
       for (;;) {
-        while (!walkDone && inflight.size < pool.size * 4 && ready.length < 256) {
+        while (!walkDone && inflight < maxInflight && ready.length < 256) {
           const n = await walker.next();
           if (n.done) {
             walkDone = true;
@@ -315,23 +320,32 @@ export class ShareScan implements AsyncIterable<ScanItem> {
             continue;
           }
           counts.read++;
-          inflight.set(
-            s,
-            pool.run({ path: e.path, size: e.size, mtimeMs: e.mtimeMs }).then((out): [number, ScanItem] => [s, fromOutcome(e, out)]),
-          );
+          inflight++;
+          void pool
+            .run({ path: e.path, size: e.size, mtimeMs: e.mtimeMs })
+            .catch((err: unknown): JobOutcome => ({ status: 'error', error: errorInfo(err), isDump: true, cacheable: false, bytesRead: 0 }))
+            .then((out) => {
+              finished.push([s, e, out]);
+              wake?.();
+            });
         }
         while (ready.length > 0) {
           const item = ready.shift()!;
           progress();
           yield item;
         }
-        if (inflight.size === 0) {
+        if (inflight === 0) {
           if (walkDone) break;
           continue;
         }
-        const [s, item] = await Promise.race(inflight.values());
-        inflight.delete(s);
-        push(s, item);
+        if (finished.length === 0) {
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+        }
+        for (const [s, e, out] of finished.splice(0)) {
+          inflight--;
+          push(s, fromOutcome(e, out));
+        }
       }
       counts.removed = index.removeUnseen(scanId);
       completed = true;
