@@ -2,7 +2,7 @@
 
 import { hex } from '../../util/hex.js';
 import { escapeTerminal } from '../../util/escape.js';
-import { jsonReplacer } from './json.js';
+import { bytesText } from '../../util/json.js';
 
 const MAX_ARRAY_SHOWN = 10_000;
 
@@ -16,7 +16,7 @@ function scalar(v: unknown): string {
   if (typeof v === 'bigint') return hex(v);
   if (typeof v === 'number') return Number.isInteger(v) && v > 9 ? `${hex(v)} (${v})` : String(v);
   if (typeof v === 'string') return JSON.stringify(escapeTerminal(v));
-  if (v instanceof Uint8Array) return String(jsonReplacer('', v));
+  if (v instanceof Uint8Array) return bytesText(v);
   return String(v);
 }
 

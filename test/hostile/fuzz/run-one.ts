@@ -182,7 +182,7 @@ async function analyse(dump: Dump, validate: boolean): Promise<Pick<Outcome, 'st
     const tree = await dump.describe();
     // describe() runs on every input; the text tree (the costliest step of the whole pipeline on
     // big dumps, and pure formatting of what describe() returned) on one input in four.
-    if (treeTurn++ % 4 === 0) renderTree(tree); // visits every value; its JSON form is the same walk through jsonReplacer
+    if (treeTurn++ % 4 === 0) renderTree(tree); // visits every value; its JSON form goes through the same util/json.ts rules
     if (dump.details) toJson(await dump.details());
   } catch (e) {
     const c = classify(e, 'describe');
