@@ -1,9 +1,10 @@
 // Bounded concurrency for file jobs: worker threads on all cores, or in-process when the
 // compiled worker is not available (running from TypeScript sources) or when asked.
 //
-// A worker that crashes fails only its own jobs and is replaced; a job that runs past the
-// timeout is failed with code 'Timeout', its worker terminated and replaced, and that worker's
-// other jobs are queued again. The scan always goes on.
+// Each worker holds up to PER_WORKER jobs and runs them one at a time. A worker that crashes
+// fails the job it was running (all its jobs, if it never got going) and is replaced; a job that
+// runs past the timeout is failed with code 'Timeout' and its worker terminated and replaced.
+// Either way the jobs that were waiting behind it are queued again. The scan always goes on.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -99,14 +100,18 @@ interface Pending {
   id: number;
   job: FileJob;
   resolve: (o: JobOutcome) => void;
-  timer?: NodeJS.Timeout;
   slot?: Slot;
 }
 
 interface Slot {
   worker: Worker;
+  /** Jobs sent to the worker, in the order it runs them: the first is the one running. */
   inFlight: Map<number, Pending>;
   dead: boolean;
+  /** Has the worker sent back any result? (A worker that dies before that failed to start.) */
+  answered: boolean;
+  /** Fires when the worker has finished nothing for timeoutMs while it had work. */
+  watchdog?: NodeJS.Timeout;
 }
 
 class ThreadPool implements JobPool {
@@ -125,28 +130,66 @@ class ThreadPool implements JobPool {
     // RSS over a 10,000-dump scan went from a 158 → 202 MiB drift to 158 → 170 MiB, same speed.
     // (Only the nursery is capped: a big dump's long-lived data can still use the old generation.)
     const worker = new Worker(this.script, { workerData: this.jobOptions, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
-    const slot: Slot = { worker, inFlight: new Map(), dead: false };
+    const slot: Slot = { worker, inFlight: new Map(), dead: false, answered: false };
     worker.on('message', (msg: ResultMessage) => {
-      const p = slot.inFlight.get(msg.id);
-      if (!p) return;
-      slot.inFlight.delete(msg.id);
-      if (p.timer) clearTimeout(p.timer);
-      p.resolve(msg.outcome);
+      slot.answered = true;
+      for (const { id, outcome } of msg.results) {
+        const p = slot.inFlight.get(id);
+        if (!p) continue;
+        slot.inFlight.delete(id);
+        p.resolve(outcome);
+      }
+      this.arm(slot, true);
       this.pump();
     });
     const die = (why: string): void => {
       if (slot.dead) return;
-      slot.dead = true;
-      for (const p of slot.inFlight.values()) {
-        if (p.timer) clearTimeout(p.timer);
-        p.resolve({ status: 'error', error: { code: 'Internal', message: `worker thread failed: ${why}` }, isDump: true, cacheable: false, bytesRead: 0 });
-      }
-      slot.inFlight.clear();
-      this.replace(slot);
+      // The job it was running failed; the ones queued behind it go to another worker. A worker
+      // that never answered failed to start: all its jobs fail, so that a broken install ends
+      // the scan quickly instead of respawning a worker per file.
+      this.retire(slot, { status: 'error', error: { code: 'Internal', message: `worker thread failed: ${why}` }, isDump: true, cacheable: false, bytesRead: 0 }, slot.answered);
     };
     worker.on('error', (e) => die(e?.message ?? String(e)));
     worker.on('exit', (code) => die(`exited with code ${code}`));
     return slot;
+  }
+
+  /**
+   * (Re)start the slot's watchdog: on progress (`progress`: a result came back), or when work
+   * arrives at an idle worker. The worker runs its jobs one at a time, so the clock measures the
+   * job at the head, not the time the others wait behind it.
+   */
+  private arm(slot: Slot, progress: boolean): void {
+    if (!this.timeoutMs) return;
+    if (slot.watchdog && !progress) return;
+    if (slot.watchdog) clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
+    if (slot.inFlight.size === 0 || slot.dead) return;
+    slot.watchdog = setTimeout(() => {
+      slot.watchdog = undefined;
+      if (slot.dead || slot.inFlight.size === 0) return;
+      this.retire(slot, timeoutOutcome(this.timeoutMs), true);
+      void slot.worker.terminate();
+    }, this.timeoutMs);
+    slot.watchdog.unref();
+  }
+
+  /**
+   * Take a slot out of service: its running job (or, unless `requeue`, every job) gets `outcome`;
+   * the rest are queued again, first in line; a new worker takes its place.
+   */
+  private retire(slot: Slot, outcome: JobOutcome, requeue: boolean): void {
+    slot.dead = true;
+    if (slot.watchdog) clearTimeout(slot.watchdog);
+    slot.watchdog = undefined;
+    const jobs = [...slot.inFlight.values()];
+    slot.inFlight.clear();
+    const failed = requeue ? jobs.slice(0, 1) : jobs;
+    for (const p of failed) p.resolve(outcome);
+    const again = requeue ? jobs.slice(1) : [];
+    for (const p of again) p.slot = undefined;
+    this.queue.unshift(...again);
+    this.replace(slot);
   }
 
   private replace(slot: Slot): void {
@@ -156,45 +199,36 @@ class ThreadPool implements JobPool {
     this.pump();
   }
 
-  private onTimeout(p: Pending): void {
-    const slot = p.slot;
-    if (!slot || slot.dead) return;
-    slot.dead = true;
-    slot.inFlight.delete(p.id);
-    p.resolve(timeoutOutcome(this.timeoutMs));
-    // Its siblings did nothing wrong: queue them again, first in line.
-    for (const other of slot.inFlight.values()) {
-      if (other.timer) clearTimeout(other.timer);
-      other.slot = undefined;
-      this.queue.unshift(other);
+  /** Fill every worker up to PER_WORKER jobs, one message per worker. */
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (this.queue.length === 0) return;
+      if (slot.dead || slot.inFlight.size >= PER_WORKER) continue;
+      const batch: JobMessage['jobs'] = [];
+      while (this.queue.length > 0 && slot.inFlight.size < PER_WORKER) {
+        const p = this.queue.shift()!;
+        p.slot = slot;
+        slot.inFlight.set(p.id, p);
+        batch.push({ id: p.id, job: p.job });
+      }
+      slot.worker.postMessage({ jobs: batch } satisfies JobMessage);
+      this.arm(slot, false);
     }
-    slot.inFlight.clear();
-    void slot.worker.terminate();
-    this.replace(slot);
   }
 
-  private pump(): void {
-    while (this.queue.length > 0) {
-      let best: Slot | undefined;
-      for (const s of this.slots) {
-        if (!s.dead && s.inFlight.size < PER_WORKER && (!best || s.inFlight.size < best.inFlight.size)) best = s;
-      }
-      if (!best) return;
-      const p = this.queue.shift()!;
-      p.slot = best;
-      best.inFlight.set(p.id, p);
-      if (this.timeoutMs) {
-        p.timer = setTimeout(() => this.onTimeout(p), this.timeoutMs);
-        p.timer.unref();
-      }
-      best.worker.postMessage({ id: p.id, job: p.job } satisfies JobMessage);
-    }
-  }
+  private pumpSoon = false;
 
   run(job: FileJob): Promise<JobOutcome> {
     return new Promise<JobOutcome>((resolve) => {
       this.queue.push({ id: this.nextId++, job, resolve });
-      this.pump();
+      // The jobs queued in this turn of the event loop go out together.
+      if (!this.pumpSoon) {
+        this.pumpSoon = true;
+        setImmediate(() => {
+          this.pumpSoon = false;
+          this.pump();
+        });
+      }
     });
   }
 
@@ -203,6 +237,7 @@ class ThreadPool implements JobPool {
     await Promise.all(
       this.slots.map((s) => {
         s.dead = true;
+        if (s.watchdog) clearTimeout(s.watchdog);
         return s.worker.terminate();
       }),
     );

@@ -13,6 +13,9 @@ export const FAKE_TRIAGE = join(dirname(fileURLToPath(import.meta.url)), 'fixtur
 
 export interface StandIn {
   bucket: string;
+  /** The stand-in triage never returns (hang) or ends its worker thread (crash): pool tests. */
+  hang?: boolean;
+  crash?: boolean;
   image?: string;
   ts?: string;
   crashTime?: string;

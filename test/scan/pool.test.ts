@@ -1,0 +1,57 @@
+// The worker pool when a job misbehaves: a triage that never returns is failed with Timeout and
+// a triage that ends its worker thread fails that one file; the jobs queued behind either one
+// in the same worker are run by its replacement, and every other file is analysed.
+
+import { afterAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ShareScan, type ScanItem } from '../../src/scan/scan.js';
+import { FAKE_TRIAGE, Share, standIn } from './share.js';
+
+const WORKER_JS = resolve(__dirname, '..', '..', 'dist', 'src', 'scan', 'worker.js');
+if (!existsSync(WORKER_JS)) console.warn(`\n*** ${WORKER_JS} not built: the worker pool tests are SKIPPED (npm run build first) ***\n`);
+
+describe.skipIf(!existsSync(WORKER_JS))('worker pool: hung and crashing jobs', () => {
+  const share = new Share('dt-pool-');
+  for (let i = 0; i < 24; i++) {
+    const name = `HOST${i % 3}/d${String(i).padStart(2, '0')}.dmp`;
+    if (i === 5) share.write(name, standIn({ bucket: 'X', hang: true }), 'error');
+    else if (i === 14) share.write(name, standIn({ bucket: 'X', crash: true }), 'error');
+    else share.write(name, standIn({ bucket: `B${i % 4}`, image: 'ok.sys' }), 'ok');
+  }
+  afterAll(() => rmSync(share.root, { recursive: true, force: true }));
+
+  it.each([1, 2])('with %i worker(s): one Timeout, one worker failure, 22 analysed', async (jobs) => {
+    const scan = new ShareScan(share.root, { index: false, workers: 'threads', workerScript: WORKER_JS, jobs, triageModule: FAKE_TRIAGE, timeoutMs: 1500, ordered: true });
+    const items: ScanItem[] = [];
+    for await (const it of scan) items.push(it);
+    const s = scan.summary!;
+    expect(s.found).toBe(24);
+    expect(s.ok).toBe(22);
+    expect(s.failed).toBe(2);
+    expect(s.errors).toEqual({ Timeout: 1, Internal: 1 });
+    const byRel = new Map(items.map((i) => [i.digest.rel, i.digest]));
+    expect(byRel.get('HOST2/d05.dmp')?.error?.code).toBe('Timeout');
+    expect(byRel.get('HOST2/d14.dmp')?.error).toMatchObject({ code: 'Internal', message: expect.stringContaining('worker thread failed') });
+    for (const [rel, d] of byRel) if (rel !== 'HOST2/d05.dmp' && rel !== 'HOST2/d14.dmp') expect(d.status, rel).toBe('ok');
+  }, 30_000);
+
+  it('a worker that cannot start fails the files it was given, and the scan still ends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-badworker-'));
+    const script = join(dir, 'broken-worker.js');
+    writeFileSync(script, "throw new Error('cannot start');\n");
+    try {
+      const scan = new ShareScan(share.root, { index: false, workers: 'threads', workerScript: script, jobs: 2, triageModule: FAKE_TRIAGE, timeoutMs: 5000 });
+      let n = 0;
+      for await (const it of scan) {
+        n++;
+        expect(it.digest.error).toMatchObject({ code: 'Internal', message: expect.stringContaining('cannot start') });
+      }
+      expect(n).toBe(24);
+      expect(scan.summary!.errors).toEqual({ Internal: 24 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
