@@ -32,7 +32,12 @@ export interface JobOptions {
 }
 
 export type JobOutcome =
-  | { status: 'ok'; reportJson: string; digest: ReportDigest; bytesRead: number }
+  /**
+   * `report`: the report JSON as UTF-8 bytes in a buffer of its own, so that a worker hands it
+   * to the main thread by transfer (no copy, and no string on the main thread's heap unless
+   * someone asks for the text: the index stores the bytes as they are).
+   */
+  | { status: 'ok'; report: Uint8Array; digest: ReportDigest; bytesRead: number }
   | { status: 'error'; error: ScanErrorInfo; isDump: boolean; cacheable: boolean; bytesRead: number }
   | { status: 'skipped'; error: ScanErrorInfo; cacheable: boolean; bytesRead: number };
 
@@ -77,6 +82,8 @@ export function errorInfo(e: unknown): ScanErrorInfo {
 export function stringifyReport(report: unknown): string {
   return toJsonText(report);
 }
+
+const utf8 = new TextEncoder();
 
 function isoTime(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms);
@@ -141,7 +148,7 @@ export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOut
       }
       bytesRead = report.input.bytesRead;
     }
-    outcome = { status: 'ok', reportJson: stringifyReport(report), digest: digestReport(report), bytesRead };
+    outcome = { status: 'ok', report: utf8.encode(stringifyReport(report)), digest: digestReport(report), bytesRead };
   } catch (e) {
     const error = errorInfo(e);
     outcome = { status: 'error', error, isDump: true, cacheable: error.code !== 'IoError' && error.code !== 'NotAFile' && error.code !== 'Internal', bytesRead: opts.triageModule ? bytesRead : source.bytesRead };

@@ -87,7 +87,7 @@ export class ScanIndex {
     this.getStmt = db.prepare('SELECT rel, size, mtime_ms AS mtimeMs, status, digest, report IS NOT NULL AS hasReport FROM files WHERE rel = ?');
     this.putStmt = db.prepare(
       `INSERT INTO files (rel, size, mtime_ms, status, host, bucket, time, digest, report, scan_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)
        ON CONFLICT(rel) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, status=excluded.status,
          host=excluded.host, bucket=excluded.bucket, time=excluded.time, digest=excluded.digest,
          report=excluded.report, scan_id=excluded.scan_id`,
@@ -156,9 +156,10 @@ export class ScanIndex {
   /**
    * Queue a row write (flushed in batches, one transaction each). A row that is not `cacheable`
    * (an I/O error, a file still being written) is stored for queries but never matches a lookup,
-   * so the next scan reads the file again.
+   * so the next scan reads the file again. The report is JSON text, or its UTF-8 bytes (stored
+   * as text all the same).
    */
-  put(scanId: number, d: DumpDigest, reportJson: string | undefined, cacheable = true): void {
+  put(scanId: number, d: DumpDigest, reportJson: string | Uint8Array | undefined, cacheable = true): void {
     if (!this.store) return;
     const mtime = cacheable ? d.mtimeMs : -1;
     this.pending.push(() => this.putStmt.run(d.rel, d.size, mtime, d.status, d.host, d.bucketId ?? null, d.time, JSON.stringify(d), reportJson ?? null, scanId));

@@ -276,6 +276,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     const fromOutcome = (e: Extract<WalkEntry, { kind: 'file' }>, out: JobOutcome): ScanItem => {
       counts.bytesRead += out.bytesRead;
       let d: DumpDigest;
+      let bytes: Uint8Array | undefined;
       let json: string | undefined;
       if (out.status === 'ok') {
         d = { ...base(e.rel, e.size, e.mtimeMs), ...out.digest, status: 'ok', ...this.host(e.rel, out.digest.dumpHost) };
@@ -283,14 +284,15 @@ export class ShareScan implements AsyncIterable<ScanItem> {
           d.time = new Date(Date.parse(out.digest.crashTime)).toISOString();
           d.timeSource = 'dump';
         }
-        json = out.reportJson;
+        bytes = out.report;
         counts.dumps++;
       } else {
         d = { ...base(e.rel, e.size, e.mtimeMs), status: out.status, ...this.host(e.rel, undefined), error: out.error };
         if (out.status === 'error' && out.isDump) counts.dumps++;
       }
-      index.put(scanId, d, json, out.status === 'ok' || out.cacheable);
-      return { path: e.path, digest: d, reused: false, reportJson: () => json };
+      index.put(scanId, d, bytes, out.status === 'ok' || out.cacheable);
+      // The text is made only when asked for (--json, scanDumps), once.
+      return { path: e.path, digest: d, reused: false, reportJson: () => (json ??= bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) };
     };
 
     try {

@@ -39,7 +39,7 @@ describe.each([
     expect(out.digest.exception).toBe('0xc0000005');
     // a small dump is read whole, once: the bytes read are the file
     expect(out.bytesRead).toBe(job.size);
-    const report = JSON.parse(out.reportJson) as { input: { path: string; bytesRead: number } };
+    const report = JSON.parse(Buffer.from(out.report).toString("utf8")) as { input: { path: string; bytesRead: number } };
     expect(report.input.path).toBe(job.path);
     expect(report.input.bytesRead).toBe(job.size);
   });
