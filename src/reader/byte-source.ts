@@ -144,12 +144,20 @@ export interface FileState {
  */
 export class SyncFileSource implements ByteSource {
   private closed = false;
+  /**
+   * Milliseconds spent blocked in this file's system calls (open to close): how slow the share
+   * is. A scan worker that sees slow I/O turns to async reads with several files in flight.
+   */
+  ioMs: number;
   private constructor(
     private readonly fd: number,
     readonly size: number,
     readonly mtimeMs: number,
     readonly name: string,
-  ) {}
+    openMs: number,
+  ) {
+    this.ioMs = openMs;
+  }
 
   /**
    * Same refusals as FileSource.open: special files are refused before any read. `statted`: the
@@ -158,6 +166,7 @@ export class SyncFileSource implements ByteSource {
    * anything that is not a regular file, should the path have been replaced in between.
    */
   static open(path: string, opts: { statted?: boolean } = {}): SyncFileSource {
+    const t0 = performance.now();
     if (!opts.statted) {
       let st;
       try {
@@ -176,7 +185,7 @@ export class SyncFileSource implements ByteSource {
     try {
       const fst = fstatSync(fd);
       if (!fst.isFile()) throw new DumpIoError('NotAFile', `not a regular file (${kindOf(fst)})`, { path });
-      return new SyncFileSource(fd, fst.size, fst.mtimeMs, path);
+      return new SyncFileSource(fd, fst.size, fst.mtimeMs, path, performance.now() - t0);
     } catch (e) {
       try {
         closeSync(fd);
@@ -207,6 +216,7 @@ export class SyncFileSource implements ByteSource {
     const want = Math.min(length, this.size - offset);
     const buf = Buffer.allocUnsafe(want);
     let got = 0;
+    const t0 = performance.now();
     try {
       while (got < want) {
         const n = readSync(this.fd, buf, got, want - got, offset + got);
@@ -215,6 +225,8 @@ export class SyncFileSource implements ByteSource {
       }
     } catch (e) {
       throw new DumpIoError('IoError', describeIo(e), { path: this.name, offset: offset + got, struct, cause: e });
+    } finally {
+      this.ioMs += performance.now() - t0;
     }
     return new Uint8Array(buf.buffer, buf.byteOffset, got);
   }
@@ -239,9 +251,14 @@ export class SyncFileSource implements ByteSource {
   /** Idempotent: a second close does nothing. */
   async close(): Promise<void> {
     if (this.closed) return;
+    const t0 = performance.now();
     this.stateAtClose = this.state();
     this.closed = true;
-    closeSync(this.fd);
+    try {
+      closeSync(this.fd);
+    } finally {
+      this.ioMs += performance.now() - t0;
+    }
   }
 }
 

@@ -29,9 +29,22 @@ export interface JobOptions {
    * the event loop. The default (async reads) is for in-process work on the main thread.
    */
   syncIo?: boolean;
+  /**
+   * With blocking reads: average blocked time per file (ms) from which a worker turns to async
+   * reads with several files in flight (a slow share). Default SLOW_IO_MS (worker.ts).
+   */
+  slowIoMs?: number;
 }
 
-export type JobOutcome =
+/**
+ * Jobs queued in each worker: enough that a worker never waits for the main thread to hand it
+ * the next file (with 2, the workers sat idle ~17% of a scan of small dumps), few enough that a
+ * worker that dies or times out takes little work down with it (its other jobs are re-queued).
+ * Also the number of files a worker has in flight at once once it reads with async calls.
+ */
+export const PER_WORKER = 8;
+
+export type JobOutcome = (
   /**
    * `report`: the report JSON as UTF-8 bytes in a buffer of its own, so that a worker hands it
    * to the main thread by transfer (no copy, and no string on the main thread's heap unless
@@ -39,7 +52,11 @@ export type JobOutcome =
    */
   | { status: 'ok'; report: Uint8Array; digest: ReportDigest; bytesRead: number }
   | { status: 'error'; error: ScanErrorInfo; isDump: boolean; cacheable: boolean; bytesRead: number }
-  | { status: 'skipped'; error: ScanErrorInfo; cacheable: boolean; bytesRead: number };
+  | { status: 'skipped'; error: ScanErrorInfo; cacheable: boolean; bytesRead: number }
+) & {
+  /** Time blocked in the file's system calls (blocking reads only): how slow the share is. */
+  ioMs?: number;
+};
 
 type TriageFn = (path: string, opts: TriageFileOptions) => Promise<TriageReport>;
 let triageCache: { key: string; fn: TriageFn } | undefined;
@@ -93,6 +110,13 @@ type LibraryEntry = typeof import('../index.js');
 let library: LibraryEntry | undefined;
 
 export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOutcome> {
+  const io: { source?: SyncFileSource } = {};
+  const outcome = await runJob(job, opts, io);
+  if (io.source) outcome.ioMs = io.source.ioMs;
+  return outcome;
+}
+
+async function runJob(job: FileJob, opts: JobOptions, io: { source?: SyncFileSource }): Promise<JobOutcome> {
   let bytesRead = 0;
   let head: Uint8Array;
   let size: number;
@@ -106,7 +130,7 @@ export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOut
   // 1. Signature: the first 8 bytes decide, never the name.
   try {
     const file = opts.syncIo ? SyncFileSource.open(job.path, { statted: true }) : await FileSource.open(job.path);
-    if (file instanceof SyncFileSource) sync = file;
+    if (file instanceof SyncFileSource) sync = io.source = file;
     source = library.countingSourceFor(file);
     size = source.size;
     head = new Uint8Array(await source.readAvailable(0, 8, 'signature'));

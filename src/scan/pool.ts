@@ -1,16 +1,17 @@
 // Bounded concurrency for file jobs: worker threads on all cores, or in-process when the
 // compiled worker is not available (running from TypeScript sources) or when asked.
 //
-// Each worker holds up to PER_WORKER jobs and runs them one at a time. A worker that crashes
-// fails the job it was running (all its jobs, if it never got going) and is replaced; a job that
-// runs past the timeout is failed with code 'Timeout' and its worker terminated and replaced.
-// Either way the jobs that were waiting behind it are queued again. The scan always goes on.
+// Each worker holds up to PER_WORKER jobs and runs them in order, one at a time (several at
+// once on a slow share: worker.ts). A worker that crashes fails the job it was running, taken to
+// be its oldest unanswered one (all its jobs, if it never got going), and is replaced; a worker
+// that finishes nothing for the timeout fails that job with code 'Timeout' and is terminated and
+// replaced. Either way the jobs waiting behind it are queued again. The scan always goes on.
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
+import { PER_WORKER, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 import type { JobMessage, ResultMessage } from './worker.js';
 
 export type PoolMode = 'auto' | 'threads' | 'inline';
@@ -33,12 +34,7 @@ export interface JobPool {
   close(): Promise<void>;
 }
 
-/**
- * Jobs queued in each worker: enough that a worker never waits for the main thread to hand it
- * the next file (with 2, the workers sat idle ~17% of a scan of small dumps), few enough that a
- * worker that dies or times out takes little work down with it (its other jobs are re-queued).
- */
-export const PER_WORKER = 8;
+export { PER_WORKER };
 
 export function defaultWorkerScript(): URL {
   return new URL('./worker.js', import.meta.url);

@@ -53,6 +53,12 @@ export interface ScanOptions extends TriageFileOptions {
   workerScript?: string | URL;
   /** Per-file time limit in ms; default 120 000; 0 = none. */
   timeoutMs?: number;
+  /**
+   * Worker threads read with blocking calls (fastest on a local disk) until their files keep them
+   * blocked this many ms on average, then with async calls, several files at once (a network
+   * share). Default 2.
+   */
+  slowIoMs?: number;
   /** Module exporting triageFile(path, opts) to use instead of the library's (tests, embedding). */
   triageModule?: string;
   /** Reference time for trends; default the newest crash. */
@@ -209,7 +215,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     if (o.vmLogs !== undefined && o.vmLogs.length > 0) triage.vmLogs = o.vmLogs;
     let pool;
     try {
-      pool = createPool({ jobs: o.jobs, mode: o.workers, workerScript: o.workerScript, timeoutMs: o.timeoutMs, jobOptions: { triage, triageModule: o.triageModule } });
+      pool = createPool({ jobs: o.jobs, mode: o.workers, workerScript: o.workerScript, timeoutMs: o.timeoutMs, jobOptions: { triage, triageModule: o.triageModule, ...(o.slowIoMs !== undefined ? { slowIoMs: o.slowIoMs } : {}) } });
     } catch (e) {
       index.close();
       throw e;

@@ -1,12 +1,15 @@
 // The worker pool when a job misbehaves: a triage that never returns is failed with Timeout and
 // a triage that ends its worker thread fails that one file; the jobs queued behind either one
-// in the same worker are run by its replacement, and every other file is analysed.
+// in the same worker are run by its replacement, and every other file is analysed. And the
+// switch from blocking to async reads when the share is slow.
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ShareScan, type ScanItem } from '../../src/scan/scan.js';
+import { ShareScan, type ScanItem, type ScanOptions } from '../../src/scan/scan.js';
+import { IoMeter } from '../../src/scan/worker.js';
+import { SynthMinidump } from '../synth/minidump.js';
 import { FAKE_TRIAGE, Share, standIn } from './share.js';
 
 const WORKER_JS = resolve(__dirname, '..', '..', 'dist', 'src', 'scan', 'worker.js');
@@ -55,3 +58,51 @@ describe.skipIf(!existsSync(WORKER_JS))('worker pool: hung and crashing jobs', (
     }
   }, 30_000);
 });
+
+describe('blocking reads until the share is slow, then async reads with several files in flight', () => {
+  it("IoMeter judges the share slow from the median of the last files, not from one slow file", () => {
+    const m = new IoMeter(2, 4);
+    expect([m.add(0.05), m.add(30), m.add(0.05), m.add(0.05)]).toEqual([false, false, false, false]);
+    // one 30 ms file among fast ones does not make the share slow
+    for (let i = 0; i < 20; i++) m.add(0.05);
+    expect(m.slow).toBe(false);
+    const slow = new IoMeter(2, 4);
+    expect([slow.add(3), slow.add(3), slow.add(3), slow.add(3)]).toEqual([false, false, false, true]);
+    // once slow, it stays so for the scan; missing or absurd figures are ignored
+    expect(slow.add(0)).toBe(true);
+    const odd = new IoMeter(2, 1);
+    expect(odd.add(undefined)).toBe(false);
+    expect(odd.add(Number.NaN)).toBe(false);
+  });
+
+  it.skipIf(!existsSync(WORKER_JS))('gives the same results either way (slowIoMs 0 switches every worker after 8 files)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-slowio-'));
+    try {
+      for (let i = 0; i < 40; i++) writeFileSync(join(dir, `m${String(i).padStart(2, '0')}.dmp`), synthCrash(i));
+      const digests = async (opts: ScanOptions) => {
+        const scan = new ShareScan(dir, { index: false, ordered: true, workers: 'threads', workerScript: WORKER_JS, jobs: 2, ...opts });
+        const out: unknown[] = [];
+        for await (const it of scan) out.push({ rel: it.digest.rel, status: it.digest.status, bucket: it.digest.bucketId, image: it.digest.image, bytes: JSON.parse(it.reportJson()!).input.bytesRead });
+        expect(scan.summary!.ok).toBe(40);
+        return out;
+      };
+      const blocking = await digests({});
+      const switched = await digests({ slowIoMs: 0 });
+      expect(switched).toEqual(blocking);
+      expect(new Set(blocking.map((d) => (d as { image: string }).image))).toEqual(new Set(['m0.dll', 'm1.dll', 'm2.dll']));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+function synthCrash(i: number): Uint8Array {
+  const base = 0x7ff600000000n + BigInt(i % 3) * 0x100000n;
+  return new SynthMinidump({ arch: 'x64', timestamp: 1_711_000_000 + i * 60 })
+    .addSystemInfo({ major: 10, minor: 0, build: 19045, cpus: 4 })
+    .addModule({ name: 'C:\\app\\app.exe', base: 0x140000000n, size: 0x20000, timestamp: 0x60000000 })
+    .addModule({ name: `C:\\app\\m${i % 3}.dll`, base, size: 0x10000, timestamp: 0x5f000000 })
+    .addThread({ id: 7, context: { rip: base + 0x1234n, rsp: 0x5000n }, stack: { start: 0x5000n, bytes: new Uint8Array(0x200) } })
+    .addException({ threadId: 7, code: 0xc0000005, address: base + 0x1234n, parameters: [0n, 0x10n] })
+    .build();
+}
