@@ -108,6 +108,13 @@ function isoTime(ms: number): string {
 
 type LibraryEntry = typeof import('../index.js');
 let library: LibraryEntry | undefined;
+let loading: Promise<LibraryEntry> | undefined;
+
+/** Load the library (decoders, engine, lists) now: a worker does it while the walk starts. */
+export function preloadLibrary(): Promise<LibraryEntry> {
+  loading ??= import('../index.js').then((m) => (library = m as LibraryEntry));
+  return loading;
+}
 
 export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOutcome> {
   const io: { source?: SyncFileSource } = {};
@@ -122,7 +129,7 @@ async function runJob(job: FileJob, opts: JobOptions, io: { source?: SyncFileSou
   let size: number;
   // One open per file: the signature is read through the handle the triage then uses (the
   // library's own triage); a custom triageModule gets the path instead, after the sniff.
-  library ??= (await import('../index.js')) as LibraryEntry;
+  library ??= await preloadLibrary();
   let source: ReturnType<LibraryEntry['countingSourceFor']> | undefined;
   let sync: SyncFileSource | undefined;
   // The file as it was when the triage closed it (fstat before the close; blocking reads only).

@@ -13,7 +13,7 @@
 // the right file when a worker hangs or dies; a result held back for batching would be blamed.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { PER_WORKER, errorInfo, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
+import { PER_WORKER, errorInfo, preloadLibrary, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 
 export interface JobMessage {
   jobs: Array<{ id: number; job: FileJob }>;
@@ -50,6 +50,8 @@ export class IoMeter {
 const port = parentPort;
 if (port) {
   const opts = workerData as JobOptions;
+  // Load the decoders and the engine before the first job arrives (a failure shows in that job).
+  if (!opts.triageModule) preloadLibrary().catch(() => undefined);
   const asyncOpts: JobOptions = { ...opts, syncIo: false };
   const meter = new IoMeter(opts.slowIoMs ?? SLOW_IO_MS);
   const queue: JobMessage['jobs'] = [];
