@@ -104,6 +104,10 @@ describe('dumptriage scan / query', () => {
   it('usage errors exit 2', async () => {
     expect((await cli('scan', join(out, 'does-not-exist'))).code).toBe(2);
     expect((await cli('scan', share.root, '--jobs', '0')).code).toBe(2);
+    const slow = await cli('scan', share.root, '--slow-io-ms', '-1');
+    expect(slow.code).toBe(2);
+    expect(slow.stderr).toMatch(/--slow-io-ms wants a number/);
+    expect((await cli('scan', share.root, '--slow-io-ms', 'soon')).code).toBe(2);
     expect((await cli('query')).code).toBe(2);
   });
 });

@@ -51,6 +51,7 @@ export const scanCommand: CommandDef = {
       .option('ordered', { type: 'boolean', default: false, describe: 'output in walk order instead of completion order' })
       .option('now', { type: 'string', describe: 'reference date for trends (default: the newest crash)' })
       .option('timeout', { type: 'number', default: 120, describe: 'seconds per file before giving up on it (0 = none)' })
+      .option('slow-io-ms', { type: 'number', default: 2, describe: 'blocked ms per file from which workers read several files at once (network shares; 0 = from the start)' })
       .option('workers', { choices: ['auto', 'threads', 'inline'], default: 'auto', hidden: true })
       .option('deep', { type: 'boolean', default: false, describe: 'allow whole-file work (full page maps)' })
       .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
@@ -58,7 +59,7 @@ export const scanCommand: CommandDef = {
       .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner)' })
       .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate each dump with' })
       .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
-      .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'now', 'timeout'], 'Scan:')
+      .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
       .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:'),
   run: async (args, io) => {
     const dir = resolve(String(args.dir));
@@ -73,6 +74,11 @@ export const scanCommand: CommandDef = {
     }
     if (args.jobs !== undefined && (!Number.isInteger(args.jobs) || (args.jobs as number) < 1)) {
       io.stderr.write('dumptriage scan: --jobs wants a whole number ≥ 1\n');
+      return EXIT.usage;
+    }
+    const slowIoMs = Number(args.slowIoMs ?? 2);
+    if (!Number.isFinite(slowIoMs) || slowIoMs < 0) {
+      io.stderr.write('dumptriage scan: --slow-io-ms wants a number of milliseconds ≥ 0\n');
       return EXIT.usage;
     }
     if (args.now !== undefined && !Number.isFinite(Date.parse(String(args.now)))) {
@@ -103,6 +109,7 @@ export const scanCommand: CommandDef = {
       ordered: Boolean(args.ordered),
       now: args.now as string | undefined,
       timeoutMs: Math.max(0, Number(args.timeout ?? 120)) * 1000,
+      slowIoMs,
       workers: args.workers as 'auto' | 'threads' | 'inline',
       deep: Boolean(args.deep),
       rules: args.rules as string[] | undefined,
