@@ -1,20 +1,25 @@
 // Scan throughput: dumps/second and bytes read for a share of BENCH_FILES (default 1,000)
-// synthetic minidumps generated into a temp dir at startup, against
-//   - a raw-read floor in the same run: open each file, read the same number of bytes the scan
-//     read from it (sniff + triage, from report.input.bytesRead) in one read, close — with the
-//     same parallelism;
-//   - the single-file CLI in a loop: `node dist/src/cli/main.js --json <file>` on a sample,
-//     extrapolated to the whole share.
-// RSS is sampled every 50 ms during the scan (peak and at each quarter of the files) to show that
-// memory stays flat. Run after the build: `node dist/bench/scan.bench.js` (BENCH_FILES=10000 for
-// the memory target). Best of BENCH_RUNS (default 3) runs for the scan and the floor.
+// synthetic minidumps generated into a temp dir at startup. Benchmark.js runs, in the same
+// process, each a full pass over the share:
+//   - the scan without an index (worker threads, every file read and triaged);
+//   - the scan as users run it the first time (the same, writing the SQLite index);
+//   - a rescan with nothing changed (the index answers; no dump is read);
+//   - the raw-read floor: open each file, read the bytes the scan read from it (sniff + triage,
+//     from report.input.bytesRead: for these small files the whole file, which is also what the
+//     scan reads, in one read), close; twice as many reads in flight as there are workers.
+// The single-file CLI in a loop (`node dist/src/cli/main.js --json <file>`) is timed on a sample
+// and extrapolated. RSS is sampled every 50 ms during a first scan (peak and at each quarter of
+// the files) to show that memory stays flat. Run after the build: `node --expose-gc
+// dist/bench/scan.bench.js` (BENCH_FILES=10000 for the memory target; BENCH_RUNS = minimum
+// samples per contender, default 3).
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import Benchmark from 'benchmark';
 import { ShareScan } from '../src/scan/scan.js';
 import { SynthMinidump } from '../test/synth/minidump.js';
 
@@ -46,63 +51,72 @@ function mib(n: number): string {
   return (n / 1048576).toFixed(1);
 }
 
-async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'dt-bench-scan-'));
-  const files: string[] = [];
-  let totalBytes = 0;
+/** The share, written by a child process so that its garbage is not in this process's RSS. */
+function generate(root: string): void {
   for (let i = 0; i < N; i++) {
     const dir = join(root, `HOST${String(i % 50).padStart(2, '0')}`, 'Minidump');
     mkdirSync(dir, { recursive: true });
-    const p = join(dir, `Mini${String(i).padStart(6, '0')}.dmp`);
-    const bytes = synthDump(i);
-    writeFileSync(p, bytes);
-    totalBytes += bytes.length;
-    files.push(p);
+    writeFileSync(join(dir, `Mini${String(i).padStart(6, '0')}.dmp`), synthDump(i));
   }
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--generate') return generate(process.argv[3]!);
+  const root = mkdtempSync(join(tmpdir(), 'dt-bench-scan-'));
+  const gen = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--generate', root], { stdio: 'inherit', env: process.env });
+  if (gen.status !== 0) throw new Error('generating the share failed');
+  const files: string[] = [];
+  let totalBytes = 0;
+  for (const host of readdirSync(root).sort()) {
+    for (const name of readdirSync(join(root, host, 'Minidump')).sort()) {
+      const p = join(root, host, 'Minidump', name);
+      totalBytes += statSync(p).size;
+      files.push(p);
+    }
+  }
+  if (files.length !== N) throw new Error(`generated ${files.length} of ${N} files`);
   console.log(`scan bench: ${N} synthetic minidumps (${mib(totalBytes)} MiB) in ${root}; ${JOBS} jobs; ${cpus()[0]?.model ?? '?'} ×${cpus().length}; node ${process.version}`);
 
-  // 1. The scan (worker threads, no index: every file is read).
+  // 1. One scan (worker threads, no index) with RSS sampled every 50 ms: the memory profile, and
+  //    the bytes read from each file, which the floor then reads.
   const perFile = new Map<string, number>();
-  let best = Infinity;
-  let bytesRead = 0;
-  let mode = '';
-  let rssPeak = 0;
-  let rssQuarters: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const rssStart = process.memoryUsage().rss;
-    let peak = rssStart;
-    const quarters: number[] = [];
-    let done = 0;
-    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
-    const t0 = performance.now();
-    const scan = new ShareScan(root, { index: false, jobs: JOBS, workers: 'auto' });
-    for await (const item of scan) {
-      done++;
-      if (done % Math.max(1, Math.floor(N / 4)) === 0) quarters.push(process.memoryUsage().rss);
-      if (run === 0 && item.digest.status === 'ok') {
-        const rep = JSON.parse(item.reportJson()!) as { input: { bytesRead: number } };
-        perFile.set(item.path, rep.input.bytesRead + 8); // + the 8-byte signature sniff
-      }
+  (globalThis as { gc?: () => void }).gc?.();
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const rssQuarters: number[] = [];
+  let done = 0;
+  const timer = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  const first = new ShareScan(root, { index: false, jobs: JOBS, workers: 'auto' });
+  for await (const item of first) {
+    done++;
+    if (done % Math.max(1, Math.floor(N / 4)) === 0) rssQuarters.push(process.memoryUsage().rss);
+    if (item.digest.status === 'ok') {
+      const rep = JSON.parse(item.reportJson()!) as { input: { bytesRead: number } };
+      perFile.set(item.path, rep.input.bytesRead); // the signature sniff included (same counted source)
     }
-    const ms = performance.now() - t0;
-    clearInterval(timer);
-    const s = scan.summary!;
-    if (s.ok !== N) throw new Error(`scan analysed ${s.ok} of ${N} (failed ${s.failed}: ${JSON.stringify(s.errors)})`);
-    if (ms < best) best = ms;
-    bytesRead = s.bytesRead;
-    mode = `${s.mode} ×${s.jobs}`;
-    rssPeak = Math.max(rssPeak, peak);
-    if (run === 0) rssQuarters = quarters;
   }
-  const scanRate = (N * 1000) / best;
+  clearInterval(timer);
+  const s1 = first.summary!;
+  if (s1.ok !== N) throw new Error(`scan analysed ${s1.ok} of ${N} (failed ${s1.failed}: ${JSON.stringify(s1.errors)})`);
+  const bytesRead = s1.bytesRead;
+  const mode = `${s1.mode} ×${s1.jobs}`;
 
-  // 2. Raw-read floor: the same bytes per file, one read each, same parallelism.
-  let floorBest = Infinity;
-  for (let run = 0; run < RUNS; run++) {
+  // 2. The contenders, each a full pass over the share, same process, Benchmark.js deferred runs.
+  const indexDir = mkdtempSync(join(tmpdir(), 'dt-bench-index-'));
+  let indexRun = 0;
+  const scanOnce = async (opts: ConstructorParameters<typeof ShareScan>[1], expectRead: boolean): Promise<void> => {
+    const scan = new ShareScan(root, { jobs: JOBS, workers: 'auto', ...opts });
+    for await (const _item of scan) {
+      // drain
+    }
+    const s = scan.summary!;
+    if (s.ok !== N || (expectRead ? s.read !== N : s.reused !== N)) throw new Error(`bad scan: ${JSON.stringify({ ok: s.ok, read: s.read, reused: s.reused, errors: s.errors })}`);
+  };
+  const rescanIndex = join(indexDir, 'rescan.sqlite');
+  await scanOnce({ index: rescanIndex }, true);
+  const floorOnce = async (): Promise<void> => {
     let next = 0;
     let total = 0;
-    const t0 = performance.now();
     await Promise.all(
       Array.from({ length: JOBS * 2 }, async () => {
         while (next < files.length) {
@@ -119,17 +133,50 @@ async function main(): Promise<void> {
         }
       }),
     );
-    const ms = performance.now() - t0;
-    if (ms < floorBest) floorBest = ms;
     if (total === 0) throw new Error('floor read nothing');
-  }
-  const floorRate = (N * 1000) / floorBest;
-
+  };
+  type Deferred = { resolve(): void };
+  const deferred = (fn: () => Promise<void>) => ({
+    defer: true,
+    fn: (d: Deferred) => {
+      fn().then(
+        () => d.resolve(),
+        (e: unknown) => {
+          console.error(e);
+          process.exit(1);
+        },
+      );
+    },
+  });
+  const results = new Map<string, { mean: number; min: number; rme: number; runs: number }>();
+  await new Promise<void>((resolveSuite) => {
+    new Benchmark.Suite('scan')
+      .add('scan --no-index', deferred(() => scanOnce({ index: false }, true)))
+      .add('scan, first run (writes the index)', deferred(() => scanOnce({ index: join(indexDir, `first-${indexRun++}.sqlite`) }, true)))
+      .add('rescan, nothing changed (index)', deferred(() => scanOnce({ index: rescanIndex }, false)))
+      .add('raw-read floor', deferred(floorOnce))
+      .on('cycle', (ev: Benchmark.Event) => {
+        const b = ev.target as Benchmark.Target & { name: string; stats: { mean: number; rme: number; sample: number[] } };
+        results.set(b.name, { mean: b.stats.mean * 1000, min: Math.min(...b.stats.sample) * 1000, rme: b.stats.rme, runs: b.stats.sample.length });
+      })
+      .on('complete', () => resolveSuite())
+      .run({ async: true, minSamples: RUNS, maxTime: 0.001 } as Benchmark.Options);
+  });
+  rmSync(indexDir, { recursive: true, force: true });
+  const floor = results.get('raw-read floor')!;
+  const scanNoIndex = results.get('scan --no-index')!;
   const bytesPerDump = bytesRead / N;
-  console.log(`scan        ${scanRate.toFixed(0)} dumps/s  (${(best / 1000).toFixed(2)} s for ${N}, ${mode}), ${mib(bytesRead)} MiB read = ${bytesPerDump.toFixed(0)} B/dump of ${(totalBytes / N).toFixed(0)} B`);
-  console.log(`raw floor   ${floorRate.toFixed(0)} dumps/s  (${(floorBest / 1000).toFixed(2)} s, same bytes, ${JOBS * 2} concurrent reads)`);
-  console.log(`scan / floor time ratio: ${(best / floorBest).toFixed(2)}x (target ≤ 3x)`);
-  console.log(`RSS peak ${mib(rssPeak)} MiB (target ≤ 200 MiB); at each quarter of the files: ${rssQuarters.map(mib).join(', ')} MiB`);
+  const rate = (ms: number): string => `${((N * 1000) / ms).toFixed(0)} dumps/s`;
+  console.log(`bytes read: ${mib(bytesRead)} MiB = ${bytesPerDump.toFixed(0)} B/dump of ${(totalBytes / N).toFixed(0)} B (each file read whole, in one read); ${mode}`);
+  for (const [name, r] of results) {
+    console.log(`${name.padEnd(36)} ${rate(r.mean).padStart(14)}  mean ${(r.mean / 1000).toFixed(2)} s ±${r.rme.toFixed(1)}%, best ${(r.min / 1000).toFixed(2)} s, ${r.runs} runs; ${(r.mean / floor.mean).toFixed(2)}x the floor (best/best ${(r.min / floor.min).toFixed(2)}x)`);
+  }
+  console.log(`(raw-read floor: open each file, read the bytes the scan read from it, close; ${JOBS * 2} concurrent reads)`);
+  console.log(`RSS peak ${mib(rssPeak)} MiB (target ≤ 200 MiB); before the scan ${mib(rssBefore)} MiB, at each quarter of the files: ${rssQuarters.map(mib).join(', ')} MiB`);
+  const best = scanNoIndex.mean;
+  const floorBest = floor.mean;
+  const scanRate = (N * 1000) / best;
+  const floorRate = (N * 1000) / floorBest;
   // 3. The single-file CLI in a loop, on a sample, extrapolated.
   const sample = files.slice(0, Math.min(CLI_SAMPLE, files.length));
   const t0 = performance.now();
@@ -144,7 +191,7 @@ async function main(): Promise<void> {
   console.log(`CLI loop    ${cliRate.toFixed(1)} dumps/s  (${cliPerFile.toFixed(0)} ms per file over ${sample.length} files → ${((cliPerFile * N) / 1000).toFixed(0)} s for ${N})`);
   console.log(`scan is ${(scanRate / cliRate).toFixed(0)}x the CLI loop`);
   console.log(`Fastest is scan${best / floorBest <= 3 ? ' (within 3x of the raw-read floor)' : ' (NOT within 3x of the floor)'}`);
-  console.log(JSON.stringify({ bench: 'scan', files: N, jobs: JOBS, scanDumpsPerSec: scanRate, floorDumpsPerSec: floorRate, cliDumpsPerSec: cliRate, ratio: best / floorBest, bytesRead, bytesPerDump, rssPeakMiB: rssPeak / 1048576, rssQuartersMiB: rssQuarters.map((x) => x / 1048576) }));
+  console.log(JSON.stringify({ bench: 'scan', files: N, jobs: JOBS, scanDumpsPerSec: scanRate, floorDumpsPerSec: floorRate, cliDumpsPerSec: cliRate, ratio: best / floorBest, runs: Object.fromEntries(results), bytesRead, bytesPerDump, rssPeakMiB: rssPeak / 1048576, rssQuartersMiB: rssQuarters.map((x) => x / 1048576) }));
   rmSync(root, { recursive: true, force: true });
 }
 
