@@ -7,19 +7,12 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFileJob, type FileJob } from '../../src/scan/file-job.js';
-import { SynthMinidump } from '../synth/minidump.js';
+import { appCrash } from '../synth/crash.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dt-filejob-'));
 
 function writeDump(name: string): FileJob {
-  const base = 0x7ff600000000n;
-  const bytes = new SynthMinidump({ arch: 'x64', timestamp: 1_711_000_000 })
-    .addSystemInfo({ major: 10, minor: 0, build: 19045, cpus: 4 })
-    .addModule({ name: 'C:\\app\\app.exe', base: 0x140000000n, size: 0x20000, timestamp: 0x60000000 })
-    .addModule({ name: 'C:\\app\\plugin.dll', base, size: 0x10000, timestamp: 0x5f000000 })
-    .addThread({ id: 7, context: { rip: base + 0x1234n, rsp: 0x5000n }, stack: { start: 0x5000n, bytes: new Uint8Array(0x400) } })
-    .addException({ threadId: 7, code: 0xc0000005, address: base + 0x1234n, parameters: [0n, 0x10n] })
-    .build();
+  const bytes = appCrash();
   const path = join(dir, name);
   writeFileSync(path, bytes);
   const st = statSync(path);

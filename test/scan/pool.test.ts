@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ShareScan, type ScanItem, type ScanOptions } from '../../src/scan/scan.js';
 import { IoMeter } from '../../src/scan/worker.js';
-import { SynthMinidump } from '../synth/minidump.js';
+import { appCrash } from '../synth/crash.js';
 import { FAKE_TRIAGE, Share, standIn } from './share.js';
 
 const WORKER_JS = resolve(__dirname, '..', '..', 'dist', 'src', 'scan', 'worker.js');
@@ -97,12 +97,5 @@ describe('blocking reads until the share is slow, then async reads with several 
 });
 
 function synthCrash(i: number): Uint8Array {
-  const base = 0x7ff600000000n + BigInt(i % 3) * 0x100000n;
-  return new SynthMinidump({ arch: 'x64', timestamp: 1_711_000_000 + i * 60 })
-    .addSystemInfo({ major: 10, minor: 0, build: 19045, cpus: 4 })
-    .addModule({ name: 'C:\\app\\app.exe', base: 0x140000000n, size: 0x20000, timestamp: 0x60000000 })
-    .addModule({ name: `C:\\app\\m${i % 3}.dll`, base, size: 0x10000, timestamp: 0x5f000000 })
-    .addThread({ id: 7, context: { rip: base + 0x1234n, rsp: 0x5000n }, stack: { start: 0x5000n, bytes: new Uint8Array(0x200) } })
-    .addException({ threadId: 7, code: 0xc0000005, address: base + 0x1234n, parameters: [0n, 0x10n] })
-    .build();
+  return appCrash({ module: `m${i % 3}.dll`, base: 0x7ff600000000n + BigInt(i % 3) * 0x100000n, timestamp: 1_711_000_000 + i * 60 });
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_BYTES_SHOWN, toJsonText, toJsonValue } from '../../src/util/json.js';
 import { triageSource } from '../../src/index.js';
 import { BytesSource } from '../../src/reader/byte-source.js';
-import { SynthMinidump } from '../synth/minidump.js';
+import { appCrash } from '../synth/crash.js';
 
 /** The rules written as a JSON.stringify replacer: the reference the one-pass form must equal. */
 function reference(value: unknown): string {
@@ -62,14 +62,7 @@ describe('toJsonText', () => {
   });
 
   it('gives a whole report the same text as the replacer form, pretty or not', async () => {
-    const base = 0x7ff600000000n;
-    const bytes = new SynthMinidump({ arch: 'x64', timestamp: 1_711_000_000 })
-      .addSystemInfo({ major: 10, minor: 0, build: 19045, cpus: 4 })
-      .addModule({ name: 'C:\\app\\app.exe', base: 0x140000000n, size: 0x20000, timestamp: 0x60000000 })
-      .addModule({ name: 'C:\\app\\plugin.dll', base, size: 0x10000, timestamp: 0x5f000000 })
-      .addThread({ id: 7, context: { rip: base + 0x1234n, rsp: 0x5000n }, stack: { start: 0x5000n, bytes: new Uint8Array(0x400) } })
-      .addException({ threadId: 7, code: 0xc0000005, address: base + 0x1234n, parameters: [0n, 0x10n] })
-      .build();
+    const bytes = appCrash();
     const report = await triageSource(new BytesSource(bytes, 'x.dmp'), 'x.dmp');
     expect(toJsonText(report)).toBe(reference(report));
     expect(toJsonText(report, true)).toBe(JSON.stringify(JSON.parse(reference(report)), undefined, 2));
