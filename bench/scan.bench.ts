@@ -9,9 +9,10 @@
 //     scan reads, in one read), close; twice as many reads in flight as there are workers.
 // The single-file CLI in a loop (`node dist/src/cli/main.js --json <file>`) is timed on a sample
 // and extrapolated. RSS is sampled every 50 ms during a first scan (peak and at each quarter of
-// the files) to show that memory stays flat. Run after the build: `node --expose-gc
-// dist/bench/scan.bench.js` (BENCH_FILES=10000 for the memory target; BENCH_RUNS = minimum
-// samples per contender, default 3).
+// the files) to show that memory stays flat. BENCH_COLD=1 adds passes of the scan and of the floor
+// from a cold page cache (each file dropped from the cache first). Run after the build: `node
+// --expose-gc dist/bench/scan.bench.js` (BENCH_FILES=10000 for the memory target; BENCH_RUNS =
+// minimum samples per contender, default 3).
 
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -27,6 +28,8 @@ const N = Number(process.env.BENCH_FILES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CLI_SAMPLE = Number(process.env.BENCH_CLI_SAMPLE ?? 20);
 const JOBS = Number(process.env.BENCH_JOBS ?? availableParallelism());
+/** The scan's --slow-io-ms (default: the scan's own). */
+const SLOW_IO_MS = process.env.BENCH_SLOW_IO_MS !== undefined ? Number(process.env.BENCH_SLOW_IO_MS) : undefined;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = resolve(here, '..', '..');
 const cliMain = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
@@ -49,6 +52,21 @@ function synthDump(i: number): Uint8Array {
 
 function mib(n: number): string {
   return (n / 1048576).toFixed(1);
+}
+
+/**
+ * Drop every file of the share from the page cache. True when fincore confirms a sample is no
+ * longer resident (false when fincore is missing: the eviction is then unverified).
+ */
+function evict(root: string, files: string[]): boolean {
+  const r = spawnSync('sh', ['-c', `find "$1" -type f -name '*.dmp' -exec sh -c 'for f; do dd if="$f" iflag=nocache count=0 status=none; done' sh {} +`, 'sh', root], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('evicting the share from the page cache failed (dd iflag=nocache)');
+  const sample = files.filter((_, i) => i % Math.max(1, Math.floor(files.length / 20)) === 0);
+  const fc = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', ...sample], { encoding: 'utf8' });
+  if (fc.status !== 0 || fc.error) return false;
+  const resident = fc.stdout.split('\n').filter(Boolean).map(Number).reduce((a, b) => a + b, 0);
+  if (resident > 0) throw new Error(`${resident} bytes of the sample still cached after the eviction`);
+  return true;
 }
 
 /** The share, written by a child process so that its garbage is not in this process's RSS. */
@@ -105,7 +123,7 @@ async function main(): Promise<void> {
   const indexDir = mkdtempSync(join(tmpdir(), 'dt-bench-index-'));
   let indexRun = 0;
   const scanOnce = async (opts: ConstructorParameters<typeof ShareScan>[1], expectRead: boolean): Promise<void> => {
-    const scan = new ShareScan(root, { jobs: JOBS, workers: 'auto', ...opts });
+    const scan = new ShareScan(root, { jobs: JOBS, workers: 'auto', ...(SLOW_IO_MS !== undefined ? { slowIoMs: SLOW_IO_MS } : {}), ...opts });
     for await (const _item of scan) {
       // drain
     }
@@ -173,6 +191,28 @@ async function main(): Promise<void> {
   }
   console.log(`(raw-read floor: open each file, read the bytes the scan read from it, close; ${JOBS * 2} concurrent reads)`);
   console.log(`RSS peak ${mib(rssPeak)} MiB (target ≤ 200 MiB); before the scan ${mib(rssBefore)} MiB, at each quarter of the files: ${rssQuarters.map(mib).join(', ')} MiB`);
+  // 2b. Cold page cache (BENCH_COLD=1): before each pass every file of the share is dropped from
+  //     the page cache (`dd iflag=nocache count=0`: posix_fadvise DONTNEED, no root needed;
+  //     checked with fincore when it is installed), so that both read from the disk. Passes
+  //     alternate, floor then scan, BENCH_COLD_RUNS (default 2) of each.
+  const cold = { scan: [] as number[], floor: [] as number[], verified: false };
+  if (process.env.BENCH_COLD === '1') {
+    const runs = Number(process.env.BENCH_COLD_RUNS ?? 2);
+    for (let r = 0; r < runs; r++) {
+      for (const which of ['floor', 'scan'] as const) {
+        cold.verified = evict(root, files) || cold.verified;
+        const t0 = performance.now();
+        if (which === 'floor') await floorOnce();
+        else await scanOnce({ index: false }, true);
+        cold[which].push(performance.now() - t0);
+      }
+    }
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(`cold cache (${runs} passes each${cold.verified ? ', eviction checked with fincore' : ', eviction not checked: no fincore'}):`);
+    console.log(`  scan --no-index ${rate(mean(cold.scan)).padStart(14)}  mean ${(mean(cold.scan) / 1000).toFixed(2)} s (${cold.scan.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+    console.log(`  raw-read floor  ${rate(mean(cold.floor)).padStart(14)}  mean ${(mean(cold.floor) / 1000).toFixed(2)} s (${cold.floor.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
+    console.log(`  scan / floor: ${(mean(cold.scan) / mean(cold.floor)).toFixed(2)}x`);
+  }
   const best = scanNoIndex.mean;
   const floorBest = floor.mean;
   const scanRate = (N * 1000) / best;
@@ -191,7 +231,7 @@ async function main(): Promise<void> {
   console.log(`CLI loop    ${cliRate.toFixed(1)} dumps/s  (${cliPerFile.toFixed(0)} ms per file over ${sample.length} files → ${((cliPerFile * N) / 1000).toFixed(0)} s for ${N})`);
   console.log(`scan is ${(scanRate / cliRate).toFixed(0)}x the CLI loop`);
   console.log(`Fastest is scan${best / floorBest <= 3 ? ' (within 3x of the raw-read floor)' : ' (NOT within 3x of the floor)'}`);
-  console.log(JSON.stringify({ bench: 'scan', files: N, jobs: JOBS, scanDumpsPerSec: scanRate, floorDumpsPerSec: floorRate, cliDumpsPerSec: cliRate, ratio: best / floorBest, runs: Object.fromEntries(results), bytesRead, bytesPerDump, rssPeakMiB: rssPeak / 1048576, rssQuartersMiB: rssQuarters.map((x) => x / 1048576) }));
+  console.log(JSON.stringify({ bench: 'scan', files: N, jobs: JOBS, scanDumpsPerSec: scanRate, floorDumpsPerSec: floorRate, cliDumpsPerSec: cliRate, ratio: best / floorBest, runs: Object.fromEntries(results), cold, bytesRead, bytesPerDump, rssPeakMiB: rssPeak / 1048576, rssQuartersMiB: rssQuarters.map((x) => x / 1048576) }));
   rmSync(root, { recursive: true, force: true });
 }
 
