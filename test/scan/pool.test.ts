@@ -67,7 +67,14 @@ describe('blocking reads until the share is slow, then async reads with several 
     for (let i = 0; i < 20; i++) m.add(0.05);
     expect(m.slow).toBe(false);
     const slow = new IoMeter(2, 4);
+    // four slow files: cold (read ahead from now on); four more, still slow: a slow share
+    expect([slow.add(3), slow.add(3), slow.add(3), slow.add(3)]).toEqual([false, false, false, false]);
+    expect(slow.cold).toBe(true);
     expect([slow.add(3), slow.add(3), slow.add(3), slow.add(3)]).toEqual([false, false, false, true]);
+    // a cold disk whose latency the read-ahead hides stays in blocking reads
+    const hidden = new IoMeter(2, 4);
+    for (const ms of [0.4, 0.4, 0.4, 0.4, 0.03, 0.03, 0.03, 0.03, 0.03]) hidden.add(ms);
+    expect([hidden.cold, hidden.slow]).toEqual([true, false]);
     // once slow, it stays so for the scan; missing or absurd figures are ignored
     expect(slow.add(0)).toBe(true);
     const odd = new IoMeter(2, 1);
