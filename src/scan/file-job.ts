@@ -30,8 +30,9 @@ export interface JobOptions {
    */
   syncIo?: boolean;
   /**
-   * With blocking reads: average blocked time per file (ms) from which a worker turns to async
-   * reads with several files in flight (a slow share). Default SLOW_IO_MS (worker.ts).
+   * With blocking reads: median blocked time per file (ms), once reading ahead has been tried,
+   * from which a worker turns to async reads with several files in flight (a slow share).
+   * Default SLOW_IO_MS (worker.ts).
    */
   slowIoMs?: number;
 }
@@ -40,7 +41,7 @@ export interface JobOptions {
  * Jobs queued in each worker: enough that a worker never waits for the main thread to hand it
  * the next file (with 2, the workers sat idle ~17% of a scan of small dumps), few enough that a
  * worker that dies or times out takes little work down with it (its other jobs are re-queued).
- * Also the number of files a worker has in flight at once once it reads with async calls.
+ * Also the number of files a worker has in flight at once when it reads with async calls.
  */
 export const PER_WORKER = 8;
 
@@ -131,13 +132,12 @@ async function runJob(job: FileJob, opts: JobOptions, io: { source?: SyncFileSou
   // library's own triage); a custom triageModule gets the path instead, after the sniff.
   library ??= await preloadLibrary();
   let source: ReturnType<LibraryEntry['countingSourceFor']> | undefined;
-  let sync: SyncFileSource | undefined;
   // The file as it was when the triage closed it (fstat before the close; blocking reads only).
   let after: FileState | undefined;
   // 1. Signature: the first 8 bytes decide, never the name.
   try {
     const file = opts.syncIo ? SyncFileSource.open(job.path, { statted: true }) : await FileSource.open(job.path);
-    if (file instanceof SyncFileSource) sync = io.source = file;
+    if (file instanceof SyncFileSource) io.source = file;
     source = library.countingSourceFor(file);
     size = source.size;
     head = new Uint8Array(await source.readAvailable(0, 8, 'signature'));
@@ -175,7 +175,7 @@ async function runJob(job: FileJob, opts: JobOptions, io: { source?: SyncFileSou
         report = await library.triageSource(source, job.path, opts.triage);
       } finally {
         await source.close().catch(() => undefined);
-        after = sync?.state();
+        after = io.source?.state();
       }
       bytesRead = report.input.bytesRead;
     }
