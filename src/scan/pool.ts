@@ -129,7 +129,8 @@ class ThreadPool implements JobPool {
     // collect, otherwise let its old space grow with garbage (RSS 169 → 207 MiB over 30,000
     // dumps; with the cap 166 → 180 MiB, and no slower). A full GC after every 5,000 dumps
     // left 13.4 MB live throughout: growth, not a leak. 1 GiB is far above what one triage needs
-    // within LIMITS; a file that needed more would fail alone (its worker out of memory).
+    // within LIMITS; a file that needed more would fail, its worker out of memory (alone, unless
+    // it was that worker's first file: a worker that never answered fails all it was given).
     const worker = new Worker(this.script, { workerData: this.jobOptions, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 } });
     const slot: Slot = { worker, inFlight: new Map(), dead: false, answered: false };
     worker.on('message', (msg: ResultMessage) => {
