@@ -59,6 +59,11 @@ export type JobOutcome = (
   ioMs?: number;
 };
 
+/** A dump that could not be analysed this time, for a reason that may pass: not cached. */
+export function failedOutcome(error: ScanErrorInfo): JobOutcome {
+  return { status: 'error', error, isDump: true, cacheable: false, bytesRead: 0 };
+}
+
 type TriageFn = (path: string, opts: TriageFileOptions) => Promise<TriageReport>;
 let triageCache: { key: string; fn: TriageFn } | undefined;
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PER_WORKER, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
+import { PER_WORKER, failedOutcome, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 import type { JobMessage, ResultMessage } from './worker.js';
 
 export type PoolMode = 'auto' | 'threads' | 'inline';
@@ -33,8 +33,6 @@ export interface JobPool {
   run(job: FileJob): Promise<JobOutcome>;
   close(): Promise<void>;
 }
-
-export { PER_WORKER };
 
 export function defaultWorkerScript(): URL {
   return new URL('./worker.js', import.meta.url);
@@ -60,7 +58,7 @@ export function createPool(opts: PoolOptions): JobPool {
 }
 
 function timeoutOutcome(ms: number): JobOutcome {
-  return { status: 'error', error: { code: 'Timeout', message: `gave up after ${Math.round(ms / 1000)} s` }, isDump: true, cacheable: false, bytesRead: 0 };
+  return failedOutcome({ code: 'Timeout', message: `gave up after ${Math.round(ms / 1000)} s` });
 }
 
 class InlinePool implements JobPool {
@@ -135,11 +133,10 @@ class ThreadPool implements JobPool {
     const slot: Slot = { worker, inFlight: new Map(), dead: false, answered: false };
     worker.on('message', (msg: ResultMessage) => {
       slot.answered = true;
-      for (const { id, outcome } of msg.results) {
-        const p = slot.inFlight.get(id);
-        if (!p) continue;
-        slot.inFlight.delete(id);
-        p.resolve(outcome);
+      const p = slot.inFlight.get(msg.id);
+      if (p) {
+        slot.inFlight.delete(msg.id);
+        p.resolve(msg.outcome);
       }
       this.arm(slot, true);
       this.pump();
@@ -149,7 +146,7 @@ class ThreadPool implements JobPool {
       // The job it was running failed; the ones queued behind it go to another worker. A worker
       // that never answered failed to start: all its jobs fail, so that a broken install ends
       // the scan quickly instead of respawning a worker per file.
-      this.retire(slot, { status: 'error', error: { code: 'Internal', message: `worker thread failed: ${why}` }, isDump: true, cacheable: false, bytesRead: 0 }, slot.answered);
+      this.retire(slot, failedOutcome({ code: 'Internal', message: `worker thread failed: ${why}` }), slot.answered);
     };
     worker.on('error', (e) => die(e?.message ?? String(e)));
     worker.on('exit', (code) => die(`exited with code ${code}`));

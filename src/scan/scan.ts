@@ -11,8 +11,8 @@ import { SCHEMA_VERSION, type TriageReport } from '../analysis/report.js';
 import type { TriageFileOptions } from '../index.js';
 import { PathFilter } from './glob.js';
 import { walk, type WalkEntry } from './walk.js';
-import { createPool, PER_WORKER, type PoolMode } from './pool.js';
-import { errorInfo, type JobOutcome } from './file-job.js';
+import { createPool, type PoolMode } from './pool.js';
+import { PER_WORKER, errorInfo, failedOutcome, type JobOutcome } from './file-job.js';
 import { INDEX_LAYOUT, ScanIndex } from './index-db.js';
 import { Grouper, type GroupOptions, type ScanGroups } from './group.js';
 import type { DumpDigest, ScanErrorInfo } from './digest.js';
@@ -54,9 +54,9 @@ export interface ScanOptions extends TriageFileOptions {
   /** Per-file time limit in ms; default 120 000; 0 = none. */
   timeoutMs?: number;
   /**
-   * Worker threads read with blocking calls (fastest on a local disk) until their files keep them
-   * blocked this many ms on average, then with async calls, several files at once (a network
-   * share). Default 2.
+   * Worker threads read with blocking calls (fastest on a local disk); on a cold cache they read
+   * their next files ahead; if their files still keep them blocked this many ms (median), they
+   * read with async calls, several files at once (a network share). Default 2.
    */
   slowIoMs?: number;
   /** Module exporting triageFile(path, opts) to use instead of the library's (tests, embedding). */
@@ -331,7 +331,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
           inflight++;
           void pool
             .run({ path: e.path, size: e.size, mtimeMs: e.mtimeMs })
-            .catch((err: unknown): JobOutcome => ({ status: 'error', error: errorInfo(err), isDump: true, cacheable: false, bytesRead: 0 }))
+            .catch((err: unknown) => failedOutcome(errorInfo(err)))
             .then((out) => {
               finished.push([s, e, out]);
               wake?.();

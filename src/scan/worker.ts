@@ -15,16 +15,17 @@
 
 import { constants, open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PER_WORKER, errorInfo, preloadLibrary, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
+import { PER_WORKER, errorInfo, failedOutcome, preloadLibrary, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 
 export interface JobMessage {
   jobs: Array<{ id: number; job: FileJob }>;
 }
 export interface ResultMessage {
-  results: Array<{ id: number; outcome: JobOutcome }>;
+  id: number;
+  outcome: JobOutcome;
 }
 
-/** Average blocked time per file (ms) above which a worker switches to async reads. */
+/** Median blocked time per file (ms), once reading ahead has been tried, from which a worker switches to async reads. */
 export const SLOW_IO_MS = 2;
 /**
  * Median blocked time per file (ms) from which the page cache is judged cold (a warm small dump
@@ -119,10 +120,10 @@ if (port) {
   const start = (item: JobMessage['jobs'][number]): void => {
     active++;
     runFileJob(item.job, meter.slow ? asyncOpts : opts)
-      .catch((e: unknown): JobOutcome => ({ status: 'error', error: errorInfo(e), isDump: true, cacheable: false, bytesRead: 0 }))
+      .catch((e: unknown) => failedOutcome(errorInfo(e)))
       .then((outcome) => {
         meter.add(outcome.ioMs);
-        const msg: ResultMessage = { results: [{ id: item.id, outcome }] };
+        const msg: ResultMessage = { id: item.id, outcome };
         port.postMessage(msg, outcome.status === 'ok' ? [outcome.report.buffer as ArrayBuffer] : []);
         active--;
         setImmediate(pump);
