@@ -8,6 +8,7 @@ import type { TriageReport } from './analysis/report.js';
 
 export * from './core.js';
 export { scanDumps } from './scan/scan.js';
+export { releaseWorkers } from './scan/pool.js';
 export type { ScanOptions, ScanResult } from './scan/scan.js';
 
 /** FileSource.open with the path on every error. */

@@ -6,6 +6,12 @@
 // be its oldest unanswered one (all its jobs, if it never got going), and is replaced; a worker
 // that finishes nothing for the timeout fails that job with code 'Timeout' and is terminated and
 // replaced. Either way the jobs waiting behind it are queued again. The scan always goes on.
+//
+// Warm workers: when a pool closes, its healthy workers are parked for `keepWorkersMs` (default
+// KEEP_WORKERS_MS), unreferenced so that they never keep the process alive, and the next pool in
+// the same process adopts them. A fresh isolate spends about 1 s of CPU compiling the decoders
+// and the engine and runs its first ~2,000 dumps at a third of its later speed; a parked worker
+// has done that already. (The CLI scans once per process and parks nothing: keepWorkersMs 0.)
 
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -24,12 +30,22 @@ export interface PoolOptions {
   workerScript?: string | URL;
   /** Per-file time limit in ms (0 = none). Default 120 s. */
   timeoutMs?: number;
+  /**
+   * How long the workers stay parked, warm, for the next pool of this process once this one
+   * closes (ms; 0 = terminate them at close). Default KEEP_WORKERS_MS.
+   */
+  keepWorkersMs?: number;
   jobOptions: JobOptions;
 }
+
+/** Default time a closed pool's workers wait, warm, for the next pool of the process (ms). */
+export const KEEP_WORKERS_MS = 10_000;
 
 export interface JobPool {
   readonly mode: 'threads' | 'inline';
   readonly size: number;
+  /** Workers adopted warm from an earlier pool of this process (0 for in-process work). */
+  readonly warm: number;
   run(job: FileJob): Promise<JobOutcome>;
   close(): Promise<void>;
 }
@@ -51,10 +67,29 @@ export function createPool(opts: PoolOptions): JobPool {
   const timeoutMs = opts.timeoutMs ?? 120_000;
   if (mode !== 'inline') {
     const script = resolveWorkerScript(opts.workerScript);
-    if (script) return new ThreadPool(script, jobs, timeoutMs, { ...opts.jobOptions, syncIo: true });
+    if (script) return new ThreadPool(script, jobs, timeoutMs, { ...opts.jobOptions, syncIo: true }, opts.keepWorkersMs ?? KEEP_WORKERS_MS);
     if (mode === 'threads') throw new Error(`worker script not found or not compiled JS: ${String(opts.workerScript ?? defaultWorkerScript())} (run npm run build)`);
   }
   return new InlinePool(jobs, timeoutMs, opts.jobOptions);
+}
+
+/**
+ * The process's Node options minus those about its own entry code (`-e`, `-p`, `--input-type`):
+ * a worker inherits the rest, but it has a script of its own, and `--input-type` with a script
+ * stops it from starting (a scan run from `node --input-type=module -e ...` failed every file).
+ */
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') {
+      i++; // and its value
+      continue;
+    }
+    if (a.startsWith('--input-type=') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
+    out.push(a);
+  }
+  return out;
 }
 
 function timeoutOutcome(ms: number): JobOutcome {
@@ -63,6 +98,7 @@ function timeoutOutcome(ms: number): JobOutcome {
 
 class InlinePool implements JobPool {
   readonly mode = 'inline' as const;
+  readonly warm = 0;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   constructor(readonly size: number, private readonly timeoutMs: number, private readonly jobOptions: JobOptions) {}
@@ -99,6 +135,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  /** Has this pool sent the worker its job options yet? */
+  configured: boolean;
   /** Jobs sent to the worker, in the order it runs them: the first is the one running. */
   inFlight: Map<number, Pending>;
   dead: boolean;
@@ -106,6 +144,8 @@ interface Slot {
   answered: boolean;
   /** Fires when the worker has finished nothing for timeoutMs while it had work. */
   watchdog?: NodeJS.Timeout;
+  /** Remove this pool's listeners (the worker is parked for the next pool). */
+  detach: () => void;
 }
 
 class ThreadPool implements JobPool {
@@ -115,11 +155,23 @@ class ThreadPool implements JobPool {
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly script: string, readonly size: number, private readonly timeoutMs: number, private readonly jobOptions: JobOptions) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  constructor(
+    private readonly script: string,
+    readonly size: number,
+    private readonly timeoutMs: number,
+    private readonly jobOptions: JobOptions,
+    private readonly keepMs: number,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.attach(adopt(script) ?? this.spawn()));
   }
 
-  private spawn(): Slot {
+  /** Workers this pool adopted warm from an earlier one. */
+  get warm(): number {
+    return this.adoptedCount;
+  }
+  private adoptedCount = 0;
+
+  private spawn(): Worker {
     // Heap limits that keep RSS flat. A small young generation makes each worker collect its
     // short-lived report garbage often (a 10,000-dump scan: 158 → 202 MiB drift became 158 → 170
     // MiB, same speed). An old generation of at most 1 GiB (not the process default, 4 GiB here)
@@ -129,9 +181,17 @@ class ThreadPool implements JobPool {
     // left 13.4 MB live throughout: growth, not a leak. 1 GiB is far above what one triage needs
     // within LIMITS; a file that needed more would fail, its worker out of memory (alone, unless
     // it was that worker's first file: a worker that never answered fails all it was given).
-    const worker = new Worker(this.script, { workerData: this.jobOptions, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 } });
-    const slot: Slot = { worker, inFlight: new Map(), dead: false, answered: false };
-    worker.on('message', (msg: ResultMessage) => {
+    return new Worker(this.script, { workerData: this.jobOptions, execArgv: workerExecArgv(), resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 } });
+  }
+
+  /** Serve this pool with `worker`, new or adopted warm (it is then sent the options first). */
+  private attach(parked: Worker | ParkedWorker): Slot {
+    const warm = !(parked instanceof Worker);
+    const worker = warm ? parked.worker : parked;
+    if (warm) this.adoptedCount++;
+    // A new worker has its options in workerData; a parked one has an earlier pool's.
+    const slot: Slot = { worker, configured: !warm, inFlight: new Map(), dead: false, answered: warm, detach: () => undefined };
+    const onMessage = (msg: ResultMessage): void => {
       slot.answered = true;
       const p = slot.inFlight.get(msg.id);
       if (p) {
@@ -140,7 +200,7 @@ class ThreadPool implements JobPool {
       }
       this.arm(slot, true);
       this.pump();
-    });
+    };
     const die = (why: string): void => {
       if (slot.dead) return;
       // The job it was running failed; the ones queued behind it go to another worker. A worker
@@ -148,8 +208,17 @@ class ThreadPool implements JobPool {
       // the scan quickly instead of respawning a worker per file.
       this.retire(slot, failedOutcome({ code: 'Internal', message: `worker thread failed: ${why}` }), slot.answered);
     };
-    worker.on('error', (e) => die(e?.message ?? String(e)));
-    worker.on('exit', (code) => die(`exited with code ${code}`));
+    const onError = (e: Error): void => die(e?.message ?? String(e));
+    const onExit = (code: number): void => die(`exited with code ${code}`);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    // Only this pool's own listeners: Node's internal ones on the Worker must stay.
+    slot.detach = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
     return slot;
   }
 
@@ -194,7 +263,7 @@ class ThreadPool implements JobPool {
   private replace(slot: Slot): void {
     const i = this.slots.indexOf(slot);
     if (i === -1 || this.closed) return;
-    this.slots[i] = this.spawn();
+    this.slots[i] = this.attach(this.spawn());
     this.pump();
   }
 
@@ -210,7 +279,12 @@ class ThreadPool implements JobPool {
         slot.inFlight.set(p.id, p);
         batch.push({ id: p.id, job: p.job });
       }
-      slot.worker.postMessage({ jobs: batch } satisfies JobMessage);
+      const msg: JobMessage = { jobs: batch };
+      if (!slot.configured) {
+        msg.options = this.jobOptions;
+        slot.configured = true;
+      }
+      slot.worker.postMessage(msg);
       this.arm(slot, false);
     }
   }
@@ -235,10 +309,86 @@ class ThreadPool implements JobPool {
     this.closed = true;
     await Promise.all(
       this.slots.map((s) => {
+        // Only a worker that has run jobs and has none left is known good enough to keep.
+        const healthy = !s.dead && s.answered && s.inFlight.size === 0;
         s.dead = true;
         if (s.watchdog) clearTimeout(s.watchdog);
+        s.detach();
+        if (healthy && this.keepMs > 0 && park(this.script, s.worker, this.keepMs)) return undefined;
+        // An error from a worker on its way out (one that failed to start) is of no interest now.
+        s.worker.on('error', () => undefined);
         return s.worker.terminate();
       }),
     );
   }
+}
+
+interface ParkedWorker {
+  worker: Worker;
+  timer: NodeJS.Timeout;
+  detach?: () => void;
+}
+
+/** Idle warm workers by script. At most one per core is kept; the process may exit meanwhile. */
+const parked = new Map<string, ParkedWorker[]>();
+
+function park(script: string, worker: Worker, keepMs: number): boolean {
+  const list = parked.get(script) ?? [];
+  if (list.length >= availableParallelism()) return false;
+  const entry: ParkedWorker = {
+    worker,
+    timer: setTimeout(() => {
+      unpark(script, entry);
+      entry.detach?.();
+      worker.on('error', () => undefined);
+      void worker.terminate();
+    }, keepMs),
+  };
+  entry.timer.unref();
+  // A parked worker that dies (out of memory, killed) just leaves the list.
+  const gone = (): void => {
+    clearTimeout(entry.timer);
+    unpark(script, entry);
+  };
+  entry.detach = () => {
+    worker.off('exit', gone);
+    worker.off('error', gone);
+  };
+  worker.on('exit', gone);
+  worker.on('error', gone);
+  worker.unref();
+  list.push(entry);
+  parked.set(script, list);
+  return true;
+}
+
+function unpark(script: string, entry: ParkedWorker): void {
+  const list = parked.get(script);
+  const i = list?.indexOf(entry) ?? -1;
+  if (list && i !== -1) list.splice(i, 1);
+  if (list?.length === 0) parked.delete(script);
+}
+
+function adopt(script: string): ParkedWorker | undefined {
+  const entry = parked.get(script)?.pop();
+  if (!entry) return undefined;
+  if (parked.get(script)?.length === 0) parked.delete(script);
+  clearTimeout(entry.timer);
+  entry.detach?.();
+  entry.worker.ref();
+  return entry;
+}
+
+/** Terminate every parked worker now (tests; an embedder that wants its threads back). */
+export async function releaseWorkers(): Promise<void> {
+  const all = [...parked.values()].flat();
+  parked.clear();
+  await Promise.all(
+    all.map((e) => {
+      clearTimeout(e.timer);
+      e.detach?.();
+      e.worker.on('error', () => undefined);
+      return e.worker.terminate();
+    }),
+  );
 }

@@ -19,6 +19,11 @@ import { PER_WORKER, errorInfo, failedOutcome, preloadLibrary, runFileJob, type 
 
 export interface JobMessage {
   jobs: Array<{ id: number; job: FileJob }>;
+  /**
+   * The job options of a new pool, sent with its first batch to a worker it adopted warm from an
+   * earlier pool (a new worker has them in workerData). They hold until the next such message.
+   */
+  options?: JobOptions;
 }
 export interface ResultMessage {
   id: number;
@@ -95,11 +100,12 @@ async function readAhead(path: string, length: number, scratch: Buffer): Promise
 
 const port = parentPort;
 if (port) {
-  const opts = workerData as JobOptions;
+  let opts = workerData as JobOptions;
   // Load the decoders and the engine before the first job arrives (a failure shows in that job).
   if (!opts.triageModule) preloadLibrary().catch(() => undefined);
-  const asyncOpts: JobOptions = { ...opts, syncIo: false };
-  const meter = new IoMeter(opts.slowIoMs ?? SLOW_IO_MS);
+  let asyncOpts: JobOptions = { ...opts, syncIo: false };
+  // The share's speed is judged afresh for each pool (each scan): another share, another verdict.
+  let meter = new IoMeter(opts.slowIoMs ?? SLOW_IO_MS);
   const queue: JobMessage['jobs'] = [];
   const ahead = new Set<number>();
   const scratch = Buffer.allocUnsafe(READ_AHEAD_BYTES);
@@ -130,6 +136,13 @@ if (port) {
       });
   };
   port.on('message', (msg: JobMessage) => {
+    if (msg.options) {
+      // A new scan adopted this worker: nothing of the last one is queued or running (the pool
+      // parks only idle workers).
+      opts = msg.options;
+      asyncOpts = { ...opts, syncIo: false };
+      meter = new IoMeter(opts.slowIoMs ?? SLOW_IO_MS);
+    }
     queue.push(...msg.jobs);
     pump();
   });

@@ -7,8 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { ShareScan, type ScanItem, type ScanOptions } from '../../src/scan/scan.js';
 import { IoMeter } from '../../src/scan/worker.js';
+import { releaseWorkers, workerExecArgv } from '../../src/scan/pool.js';
 import { appCrash } from '../synth/crash.js';
 import { FAKE_TRIAGE, Share, standIn } from './share.js';
 
@@ -101,6 +104,80 @@ describe('blocking reads until the share is slow, then async reads with several 
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe.skipIf(!existsSync(WORKER_JS))('warm workers: a closed scan parks its workers for the next one', () => {
+  const share = new Share('dt-warm-');
+  for (let i = 0; i < 12; i++) share.write(`HOST${i % 2}/d${String(i).padStart(2, '0')}.dmp`, standIn({ bucket: `B${i % 3}`, image: 'ok.sys' }), 'ok');
+  const real = mkdtempSync(join(tmpdir(), 'dt-warm-real-'));
+  // More files than one worker's batch (PER_WORKER), so that both workers run some.
+  for (let i = 0; i < 18; i++) writeFileSync(join(real, `m${String(i).padStart(2, '0')}.dmp`), synthCrash(i));
+  afterAll(async () => {
+    await releaseWorkers();
+    rmSync(share.root, { recursive: true, force: true });
+    rmSync(real, { recursive: true, force: true });
+  });
+  const scan = async (root: string, opts: ScanOptions) => {
+    const s = new ShareScan(root, { index: false, ordered: true, workers: 'threads', workerScript: WORKER_JS, jobs: 2, ...opts });
+    const out: Array<{ rel: string; bucket?: string; image?: string | null }> = [];
+    for await (const it of s) out.push({ rel: it.digest.rel, bucket: it.digest.bucketId, image: it.digest.image });
+    return { out, summary: s.summary! };
+  };
+
+  it('the next scan adopts them and runs with its own options, not the last scan\'s', async () => {
+    await releaseWorkers();
+    const first = await scan(share.root, { triageModule: FAKE_TRIAGE });
+    expect(first.summary.warmWorkers).toBe(0);
+    expect(first.out.map((d) => d.bucket)).toEqual(first.out.map((d) => `B${Number(d.rel.slice(-6, -4)) % 3}`));
+    // Same workers, now with the library's own triage: real verdicts, not the stand-in's.
+    const second = await scan(real, {});
+    expect(second.summary.warmWorkers).toBe(2);
+    expect(second.summary.ok).toBe(18);
+    expect(second.out.map((d) => d.image)).toEqual(Array.from({ length: 18 }, (_, i) => `m${i % 3}.dll`));
+    // And back: the stand-in again, same answers as the first time.
+    const third = await scan(share.root, { triageModule: FAKE_TRIAGE });
+    expect(third.summary.warmWorkers).toBe(2);
+    expect(third.out).toEqual(first.out);
+  }, 30_000);
+
+  it('keepWorkersMs 0 parks nothing; a worker that hung or died is never parked', async () => {
+    await releaseWorkers();
+    await scan(share.root, { triageModule: FAKE_TRIAGE, keepWorkersMs: 0 });
+    expect((await scan(share.root, { triageModule: FAKE_TRIAGE })).summary.warmWorkers).toBe(0);
+    await releaseWorkers();
+    // One worker; it hangs on its last file: terminated, replaced by a worker that never ran a job.
+    const hung = new Share('dt-warm-hung-');
+    try {
+      hung.write('a.dmp', standIn({ bucket: 'A', image: 'ok.sys' }), 'ok');
+      hung.write('z.dmp', standIn({ bucket: 'X', hang: true }), 'error');
+      const h = await scan(hung.root, { triageModule: FAKE_TRIAGE, jobs: 1, timeoutMs: 500 });
+      expect(h.summary.errors).toEqual({ Timeout: 1 });
+      expect((await scan(share.root, { triageModule: FAKE_TRIAGE, jobs: 1 })).summary.warmWorkers).toBe(0);
+    } finally {
+      rmSync(hung.root, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('workers inherit Node options, but not those about the entry code (a scan from node -e works)', () => {
+    expect(workerExecArgv(['--input-type=module', '-e', 'code', '--stack-size=900', '--input-type', 'commonjs', '-p', 'x', '--eval=y'])).toEqual(['--stack-size=900']);
+    expect(workerExecArgv(['--enable-source-maps'])).toEqual(['--enable-source-maps']);
+  });
+
+  it('a parked worker does not keep the process alive', () => {
+    const child = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', `import { ShareScan } from ${JSON.stringify(pathToFileURL(join(WORKER_JS, '..', 'scan.js')).href)};
+const run = async () => { const s = new ShareScan(process.argv[1], { index: false, workers: 'threads', jobs: 2, keepWorkersMs: 600000 }); for await (const _ of s) {} return s.summary; };
+await run();
+const s = await run();
+console.log(s.ok, s.warmWorkers);`, real],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(child.error).toBeUndefined();
+    expect(child.status).toBe(0);
+    // the second scan adopted both workers; both were parked again (for 10 minutes), and still the process ended
+    expect(child.stdout.trim()).toBe('18 2');
+  }, 30_000);
 });
 
 function synthCrash(i: number): Uint8Array {

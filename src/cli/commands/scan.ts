@@ -110,6 +110,8 @@ export const scanCommand: CommandDef = {
       now: args.now as string | undefined,
       timeoutMs: Math.max(0, Number(args.timeout ?? 120)) * 1000,
       slowIoMs,
+      // One scan per process: nothing would adopt parked workers.
+      keepWorkersMs: 0,
       workers: args.workers as 'auto' | 'threads' | 'inline',
       deep: Boolean(args.deep),
       rules: args.rules as string[] | undefined,
