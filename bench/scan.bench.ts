@@ -1,20 +1,25 @@
 // Scan throughput: dumps/second and bytes read for a share of BENCH_FILES (default 1,000)
 // synthetic minidumps generated into a temp dir at startup. Benchmark.js runs, in the same
 // process, each a full pass over the share:
-//   - the scan without an index (worker threads, every file read and triaged);
+//   - the scan without an index (worker threads, every file read and triaged), with the workers
+//     the last scan of the process left warm (the library's default, keepWorkersMs);
 //   - the scan as users run it the first time (the same, writing the SQLite index);
 //   - a rescan with nothing changed (the index answers; no dump is read);
 //   - the raw-read floor: open each file, read the bytes the scan read from it (sniff + triage,
 //     from report.input.bytesRead: for these small files the whole file, which is also what the
-//     scan reads, in one read), close; twice as many reads in flight as there are workers.
-// The single-file CLI in a loop (`node dist/src/cli/main.js --json <file>`) is timed on a sample
-// and extrapolated. RSS is sampled every 50 ms during a first scan (peak and at each quarter of
+//     scan reads, in one read), close; twice as many reads in flight as there are workers;
+//   - the same reads as a plain loop, one file at a time, with blocking calls;
+//   - the scan without an index with fresh workers (none adopted, none kept): what one
+//     `dumptriage scan` process pays, start-up and JIT warm-up of every worker included.
+// Then `dumptriage scan --no-index` itself, as a child process, end to end (BENCH_CLI_SCANS
+// runs, default 2). The single-file CLI in a loop (`node dist/src/cli/main.js --json <file>`) is
+// timed on a sample and extrapolated. RSS is sampled every 50 ms during a first scan (peak and at each quarter of
 // the files) to show that memory stays flat. BENCH_COLD=1 adds passes of the scan and of the floor
 // from a cold page cache (each file dropped from the cache first). Run after the build: `node
 // --expose-gc dist/bench/scan.bench.js` (BENCH_FILES=10000 for the memory target; BENCH_RUNS =
 // minimum samples per contender, default 3).
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,11 +27,13 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Benchmark from 'benchmark';
 import { ShareScan } from '../src/scan/scan.js';
+import { releaseWorkers } from '../src/scan/pool.js';
 import { SynthMinidump } from '../test/synth/minidump.js';
 
 const N = Number(process.env.BENCH_FILES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CLI_SAMPLE = Number(process.env.BENCH_CLI_SAMPLE ?? 20);
+const CLI_SCANS = Number(process.env.BENCH_CLI_SCANS ?? 2);
 const JOBS = Number(process.env.BENCH_JOBS ?? availableParallelism());
 /** The scan's --slow-io-ms (default: the scan's own). */
 const SLOW_IO_MS = process.env.BENCH_SLOW_IO_MS !== undefined ? Number(process.env.BENCH_SLOW_IO_MS) : undefined;
@@ -123,6 +130,7 @@ async function main(): Promise<void> {
   const indexDir = mkdtempSync(join(tmpdir(), 'dt-bench-index-'));
   let indexRun = 0;
   const scanOnce = async (opts: ConstructorParameters<typeof ShareScan>[1], expectRead: boolean): Promise<void> => {
+    if (opts?.keepWorkersMs === 0) await releaseWorkers();
     const scan = new ShareScan(root, { jobs: JOBS, workers: 'auto', ...(SLOW_IO_MS !== undefined ? { slowIoMs: SLOW_IO_MS } : {}), ...opts });
     for await (const _item of scan) {
       // drain
@@ -153,6 +161,19 @@ async function main(): Promise<void> {
     );
     if (total === 0) throw new Error('floor read nothing');
   };
+  const loopScratch = Buffer.allocUnsafe(1 << 20);
+  const loopOnce = async (): Promise<void> => {
+    let total = 0;
+    for (const p of files) {
+      const fd = openSync(p, 'r');
+      try {
+        total += readSync(fd, loopScratch, 0, Math.min(perFile.get(p) ?? 0, loopScratch.length), 0);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    if (total === 0) throw new Error('loop read nothing');
+  };
   type Deferred = { resolve(): void };
   const deferred = (fn: () => Promise<void>) => ({
     defer: true,
@@ -173,6 +194,9 @@ async function main(): Promise<void> {
       .add('scan, first run (writes the index)', deferred(() => scanOnce({ index: join(indexDir, `first-${indexRun++}.sqlite`) }, true)))
       .add('rescan, nothing changed (index)', deferred(() => scanOnce({ index: rescanIndex }, false)))
       .add('raw-read floor', deferred(floorOnce))
+      .add('raw-read loop, one file at a time', deferred(loopOnce))
+      // last: it leaves no worker parked for the ones after it
+      .add('scan --no-index, fresh workers', deferred(() => scanOnce({ index: false, keepWorkersMs: 0 }, true)))
       .on('cycle', (ev: Benchmark.Event) => {
         const b = ev.target as Benchmark.Target & { name: string; stats: { mean: number; rme: number; sample: number[] } };
         results.set(b.name, { mean: b.stats.mean * 1000, min: Math.min(...b.stats.sample) * 1000, rme: b.stats.rme, runs: b.stats.sample.length });
@@ -189,7 +213,8 @@ async function main(): Promise<void> {
   for (const [name, r] of results) {
     console.log(`${name.padEnd(36)} ${rate(r.mean).padStart(14)}  mean ${(r.mean / 1000).toFixed(2)} s ±${r.rme.toFixed(1)}%, best ${(r.min / 1000).toFixed(2)} s, ${r.runs} runs; ${(r.mean / floor.mean).toFixed(2)}x the floor (best/best ${(r.min / floor.min).toFixed(2)}x)`);
   }
-  console.log(`(raw-read floor: open each file, read the bytes the scan read from it, close; ${JOBS * 2} concurrent reads)`);
+  console.log(`(raw-read floor: open each file, read the bytes the scan read from it, close; ${JOBS * 2} concurrent reads. The loop: the same, one file at a time, blocking calls.)`);
+  console.log('(scan --no-index: workers kept warm from the scan before, the library default; fresh workers: none adopted, as in one CLI process)');
   console.log(`RSS peak ${mib(rssPeak)} MiB (target ≤ 200 MiB); before the scan ${mib(rssBefore)} MiB, at each quarter of the files: ${rssQuarters.map(mib).join(', ')} MiB`);
   // 2b. Cold page cache (BENCH_COLD=1): before each pass every file of the share is dropped from
   //     the page cache (`dd iflag=nocache count=0`: posix_fadvise DONTNEED, no root needed;
@@ -217,7 +242,18 @@ async function main(): Promise<void> {
   const floorBest = floor.mean;
   const scanRate = (N * 1000) / best;
   const floorRate = (N * 1000) / floorBest;
-  // 3. The single-file CLI in a loop, on a sample, extrapolated.
+  // 3. `dumptriage scan --no-index` end to end in a child process: process start, fresh workers.
+  const cliScans: number[] = [];
+  for (let r = 0; r < CLI_SCANS; r++) {
+    const t = performance.now();
+    // --strict: exit 1 if any file failed; the summary table goes to /dev/null
+    const out = spawnSync(process.execPath, [cliMain, 'scan', '--no-index', '--strict', '--jobs', String(JOBS), root], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    cliScans.push(performance.now() - t);
+    if (out.status !== 0) throw new Error(`dumptriage scan failed: ${out.status} ${out.stderr.slice(0, 500)}`);
+  }
+  const cliScanMean = cliScans.reduce((a, b) => a + b, 0) / Math.max(1, cliScans.length);
+  if (cliScans.length) console.log(`dumptriage scan --no-index --strict (child process, end to end) ${rate(cliScanMean).padStart(14)}  mean ${(cliScanMean / 1000).toFixed(2)} s (${cliScans.map((x) => (x / 1000).toFixed(2)).join(', ')}); ${(cliScanMean / floor.mean).toFixed(2)}x the floor`);
+  // 4. The single-file CLI in a loop, on a sample, extrapolated.
   const sample = files.slice(0, Math.min(CLI_SAMPLE, files.length));
   const t0 = performance.now();
   let cliFailed = 0;
@@ -231,7 +267,7 @@ async function main(): Promise<void> {
   console.log(`CLI loop    ${cliRate.toFixed(1)} dumps/s  (${cliPerFile.toFixed(0)} ms per file over ${sample.length} files → ${((cliPerFile * N) / 1000).toFixed(0)} s for ${N})`);
   console.log(`scan is ${(scanRate / cliRate).toFixed(0)}x the CLI loop`);
   console.log(`Fastest is scan${best / floorBest <= 3 ? ' (within 3x of the raw-read floor)' : ' (NOT within 3x of the floor)'}`);
-  console.log(JSON.stringify({ bench: 'scan', files: N, jobs: JOBS, scanDumpsPerSec: scanRate, floorDumpsPerSec: floorRate, cliDumpsPerSec: cliRate, ratio: best / floorBest, runs: Object.fromEntries(results), cold, bytesRead, bytesPerDump, rssPeakMiB: rssPeak / 1048576, rssQuartersMiB: rssQuarters.map((x) => x / 1048576) }));
+  console.log(JSON.stringify({ bench: 'scan', files: N, jobs: JOBS, scanDumpsPerSec: scanRate, floorDumpsPerSec: floorRate, cliDumpsPerSec: cliRate, ratio: best / floorBest, cliScanMs: cliScans, runs: Object.fromEntries(results), cold, bytesRead, bytesPerDump, rssPeakMiB: rssPeak / 1048576, rssQuartersMiB: rssQuarters.map((x) => x / 1048576) }));
   rmSync(root, { recursive: true, force: true });
 }
 

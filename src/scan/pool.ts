@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { PER_WORKER, failedOutcome, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 import type { JobMessage, ResultMessage } from './worker.js';
 
@@ -74,22 +74,43 @@ export function createPool(opts: PoolOptions): JobPool {
 }
 
 /**
- * The process's Node options minus those about its own entry code (`-e`, `-p`, `--input-type`):
- * a worker inherits the rest, but it has a script of its own, and `--input-type` with a script
- * stops it from starting (a scan run from `node --input-type=module -e ...` failed every file).
+ * The Node options for a worker: undefined (inherit the process's, Node's default) unless they
+ * hold options about the process's own entry code (`-e`, `-p`, `--input-type`), which are then
+ * dropped: the worker has a script of its own, and `--input-type` with a script stops it from
+ * starting (a scan run from `node --input-type=module -e ...` failed every file).
  */
-export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] | undefined {
   const out: string[] = [];
+  let dropped = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-e' || a === '--eval' || a === '-p' || a === '--print' || a === '--input-type') {
       i++; // and its value
+      dropped = true;
       continue;
     }
-    if (a.startsWith('--input-type=') || a.startsWith('--eval=') || a.startsWith('--print=')) continue;
+    if (a.startsWith('--input-type=') || a.startsWith('--eval=') || a.startsWith('--print=')) {
+      dropped = true;
+      continue;
+    }
     out.push(a);
   }
-  return out;
+  return dropped ? out : undefined;
+}
+
+/**
+ * A worker with the given options; if Node refuses them (an explicit list may not hold V8 or
+ * process-wide options such as --expose-gc, which inheritance passes over), with none.
+ */
+function newWorker(script: string, opts: WorkerOptions): Worker {
+  const execArgv = workerExecArgv();
+  if (!execArgv) return new Worker(script, opts);
+  try {
+    return new Worker(script, { ...opts, execArgv });
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    return new Worker(script, { ...opts, execArgv: [] });
+  }
 }
 
 function timeoutOutcome(ms: number): JobOutcome {
@@ -181,7 +202,7 @@ class ThreadPool implements JobPool {
     // left 13.4 MB live throughout: growth, not a leak. 1 GiB is far above what one triage needs
     // within LIMITS; a file that needed more would fail, its worker out of memory (alone, unless
     // it was that worker's first file: a worker that never answered fails all it was given).
-    return new Worker(this.script, { workerData: this.jobOptions, execArgv: workerExecArgv(), resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 } });
+    return newWorker(this.script, { workerData: this.jobOptions, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 } });
   }
 
   /** Serve this pool with `worker`, new or adopted warm (it is then sent the options first). */
