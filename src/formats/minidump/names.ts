@@ -14,14 +14,26 @@ export function isKnownStreamType(type: number): boolean {
   return streamNames.has(type);
 }
 
-/** MINIDUMP_TYPE flag names for the header Flags (unknown bits as hex). */
+const flagBits = Object.entries(MinidumpTypeFlag).map(([name, bit]) => [name, BigInt(bit)] as const);
+/** The names of the few flag words dumps use (a scan meets the same ones thousands of times). */
+const flagNamesSeen = new Map<bigint, readonly string[]>();
+
+/** MINIDUMP_TYPE flag names for the header Flags (unknown bits as hex). A new array each call. */
 export function minidumpFlagNames(flags: bigint): string[] {
+  const seen = flagNamesSeen.get(flags);
+  if (seen) return [...seen];
+  const names = flagNamesOf(flags);
+  if (flagNamesSeen.size < 64) flagNamesSeen.set(flags, names);
+  return [...names];
+}
+
+function flagNamesOf(flags: bigint): string[] {
   const names: string[] = [];
   let rest = flags;
-  for (const [name, bit] of Object.entries(MinidumpTypeFlag)) {
-    if (flags & BigInt(bit)) {
+  for (const [name, bit] of flagBits) {
+    if (flags & bit) {
       names.push(name);
-      rest &= ~BigInt(bit);
+      rest &= ~bit;
     }
   }
   if (names.length === 0 && rest === 0n) names.push('MiniDumpNormal');
