@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { PER_WORKER, failedOutcome, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 import type { JobMessage, ResultMessage } from './worker.js';
+import { COLD_IO_MS, ReadAhead } from './read-ahead.js';
 
 export type PoolMode = 'auto' | 'threads' | 'inline';
 
@@ -46,6 +47,8 @@ export interface JobPool {
   readonly size: number;
   /** Workers adopted warm from an earlier pool of this process (0 for in-process work). */
   readonly warm: number;
+  /** Files the main thread read ahead of the workers (a cold cache; 0 for in-process work). */
+  readonly readAheadFiles: number;
   run(job: FileJob): Promise<JobOutcome>;
   close(): Promise<void>;
 }
@@ -120,6 +123,7 @@ function timeoutOutcome(ms: number): JobOutcome {
 class InlinePool implements JobPool {
   readonly mode = 'inline' as const;
   readonly warm = 0;
+  readonly readAheadFiles = 0;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   constructor(readonly size: number, private readonly timeoutMs: number, private readonly jobOptions: JobOptions) {}
@@ -152,6 +156,8 @@ interface Pending {
   job: FileJob;
   resolve: (o: JobOutcome) => void;
   slot?: Slot;
+  /** Answered (or failed): reading it ahead is pointless. */
+  settled?: boolean;
 }
 
 interface Slot {
@@ -175,6 +181,11 @@ class ThreadPool implements JobPool {
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
+  /** Reads the files ahead of the workers once they report a cold cache. */
+  readonly readAhead: ReadAhead;
+  get readAheadFiles(): number {
+    return this.readAhead.done;
+  }
 
   constructor(
     private readonly script: string,
@@ -183,6 +194,8 @@ class ThreadPool implements JobPool {
     private readonly jobOptions: JobOptions,
     private readonly keepMs: number,
   ) {
+    // slowIoMs below the cold threshold lowers it too (slowIoMs 0: read ahead after 8 files).
+    this.readAhead = new ReadAhead(Math.min(COLD_IO_MS, jobOptions.slowIoMs ?? COLD_IO_MS));
     for (let i = 0; i < size; i++) this.slots.push(this.attach(adopt(script) ?? this.spawn()));
   }
 
@@ -214,6 +227,7 @@ class ThreadPool implements JobPool {
     const slot: Slot = { worker, configured: !warm, inFlight: new Map(), dead: false, answered: warm, detach: () => undefined };
     const onMessage = (msg: ResultMessage): void => {
       slot.answered = true;
+      this.readAhead.observe(msg.outcome.ioMs);
       const p = slot.inFlight.get(msg.id);
       if (p) {
         slot.inFlight.delete(msg.id);
@@ -314,7 +328,17 @@ class ThreadPool implements JobPool {
 
   run(job: FileJob): Promise<JobOutcome> {
     return new Promise<JobOutcome>((resolve) => {
-      this.queue.push({ id: this.nextId++, job, resolve });
+      const p: Pending = {
+        id: this.nextId++,
+        job,
+        resolve: (o) => {
+          p.settled = true;
+          resolve(o);
+        },
+      };
+      this.queue.push(p);
+      // Started already: answered, or the first of its worker's jobs (the one running).
+      this.readAhead.want(job.path, job.size, () => p.settled === true || (p.slot !== undefined && p.slot.inFlight.keys().next().value === p.id));
       // The jobs queued in this turn of the event loop go out together.
       if (!this.pumpSoon) {
         this.pumpSoon = true;

@@ -114,6 +114,8 @@ export interface ScanSummary extends ScanCounts {
   jobs: number;
   /** Worker threads that came warm from an earlier scan of this process (keepWorkersMs). */
   warmWorkers: number;
+  /** Files the main thread read ahead of the workers because the cache was cold (0: warm). */
+  readAhead: number;
   durationMs: number;
   /** Failures by error code, and skipped files by reason code. */
   errors: Record<string, number>;
@@ -373,6 +375,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
         mode: pool.mode,
         jobs: pool.size,
         warmWorkers: pool.warm,
+        readAhead: pool.readAheadFiles,
         ...counts,
         durationMs: Date.now() - started,
         errors,

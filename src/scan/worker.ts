@@ -3,18 +3,19 @@
 //
 // Jobs arrive in batches and run one at a time, in arrival order, with blocking reads: on a
 // local disk or a warm cache a system call costs microseconds and the libuv round trip of an
-// async one costs more than the call. When its files keep it blocked COLD_IO_MS or more (median
-// of its last 8 files) the cache is cold: the worker reads the heads of its next files ahead,
-// async, while it decodes. If that does not bring the median under SLOW_IO_MS (a network mount),
-// it turns to async reads with up to PER_WORKER files in flight, for the rest of the scan. (Then
-// the pool's "oldest unanswered job is the one running" is the oldest started.)
+// async one costs more than the call. When the files keep the workers blocked COLD_IO_MS or more
+// (median of the last 8) the cache is cold: the pool's main thread then reads the heads of the
+// files ahead, several at once (read-ahead.ts). If that does not bring a worker's median under
+// SLOW_IO_MS (a network mount), it turns to async reads with up to PER_WORKER files in flight,
+// for the rest of the scan. (Then the pool's "oldest unanswered job is the one running" is the
+// oldest started.)
 //
 // Each result goes back as soon as its job ends (its report bytes moved, not copied): the pool
 // takes the first unanswered job of a worker for the one running, which is what lets it blame
 // the right file when a worker hangs or dies; a result held back for batching would be blamed.
 
-import { constants, open, type FileHandle } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
+import { COLD_IO_MS } from './read-ahead.js';
 import { PER_WORKER, errorInfo, failedOutcome, preloadLibrary, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 
 export interface JobMessage {
@@ -32,17 +33,8 @@ export interface ResultMessage {
 
 /** Median blocked time per file (ms), once reading ahead has been tried, from which a worker switches to async reads. */
 export const SLOW_IO_MS = 2;
-/**
- * Median blocked time per file (ms) from which the page cache is judged cold (a warm small dump
- * costs ~0.02 ms of system calls; one read from this VM's disk ~0.4 ms): the worker then reads
- * the first bytes of its next files ahead, async, while it decodes the current one.
- */
-export const COLD_IO_MS = 0.1;
 /** Files measured before deciding. */
 const IO_SAMPLE = 8;
-/** Files read ahead, and how much of each: the whole of a small dump, the head of a big one. */
-const READ_AHEAD_FILES = 4;
-const READ_AHEAD_BYTES = 64 * 1024;
 
 /** Tracks the blocked time per file and says when the cache is cold and when the share is slow. */
 export class IoMeter {
@@ -56,7 +48,7 @@ export class IoMeter {
   ) {}
   /**
    * Record one file's blocked time; true once the share is judged slow. A cold cache is judged
-   * first (read ahead from then on), slow only on the files that came after (async reads, several
+   * first (the pool reads ahead from then on), slow only on the files that came after (async reads, several
    * at once). Both verdicts stick for the scan.
    */
   add(ioMs: number | undefined): boolean {
@@ -80,24 +72,6 @@ export class IoMeter {
   }
 }
 
-/**
- * Bring the first `length` bytes of a file into the page cache (an async read into a scratch
- * buffer, thrown away), so that the blocking read of its job finds them there. Best effort:
- * any failure is left for the job itself to meet and report.
- */
-async function readAhead(path: string, length: number, scratch: Buffer): Promise<void> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-    if (!(await fh.stat()).isFile()) return;
-    await fh.read(scratch, 0, Math.min(length, scratch.length), 0);
-  } catch {
-    // the job will meet it
-  } finally {
-    await fh?.close().catch(() => undefined);
-  }
-}
-
 const port = parentPort;
 if (port) {
   let opts = workerData as JobOptions;
@@ -107,21 +81,12 @@ if (port) {
   // The share's speed is judged afresh for each pool (each scan): another share, another verdict.
   let meter = new IoMeter(opts.slowIoMs ?? SLOW_IO_MS);
   const queue: JobMessage['jobs'] = [];
-  const ahead = new Set<number>();
-  const scratch = Buffer.allocUnsafe(READ_AHEAD_BYTES);
   let active = 0;
   // Between two jobs the event loop turns, so that new jobs can arrive meanwhile. (Running the
   // jobs of a batch interleaved with blocking reads only kept more reports alive at once.)
   const pump = (): void => {
     const limit = meter.slow || !opts.syncIo ? PER_WORKER : 1;
     while (active < limit && queue.length > 0) start(queue.shift()!);
-    if (meter.cold && !meter.slow && opts.syncIo) {
-      for (const item of queue.slice(0, READ_AHEAD_FILES)) {
-        if (ahead.has(item.id)) continue;
-        ahead.add(item.id);
-        void readAhead(item.job.path, Math.min(item.job.size, READ_AHEAD_BYTES), scratch).finally(() => ahead.delete(item.id));
-      }
-    }
   };
   const start = (item: JobMessage['jobs'][number]): void => {
     active++;

@@ -1,0 +1,63 @@
+// The main thread's read-ahead for a cold cache: when it turns on, what it reads, what it skips,
+// and that a file it cannot read is left for the worker (no throw, no unhandled rejection).
+
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ReadAhead } from '../../src/scan/read-ahead.js';
+
+const settle = (ra: ReadAhead, n: number) =>
+  new Promise<void>((resolve, reject) => {
+    const t0 = Date.now();
+    const poll = () => (ra.done >= n ? resolve() : Date.now() - t0 > 5000 ? reject(new Error(`read ahead ${ra.done} of ${n}`)) : setTimeout(poll, 5));
+    poll();
+  });
+
+describe('ReadAhead', () => {
+  it('turns on from the median of the last results, not from one slow file, and stays on', () => {
+    const ra = new ReadAhead(0.1, 4);
+    for (const ms of [0.02, 5, 0.02, 0.02, 0.02, 0.03]) ra.observe(ms);
+    expect(ra.on).toBe(false);
+    // missing and absurd figures are ignored; window 0.02 0.02 0.03 0.3: median (upper) 0.03
+    for (const ms of [undefined, Number.NaN, 0.3]) ra.observe(ms);
+    expect(ra.on).toBe(false);
+    // window 0.02 0.03 0.3 0.4: median 0.3, cold
+    ra.observe(0.4);
+    expect(ra.on).toBe(true);
+    for (let i = 0; i < 10; i++) ra.observe(0.01);
+    expect(ra.on).toBe(true);
+  });
+
+  it('reads nothing while off; once on reads the files not yet started, and skips the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-ra-'));
+    try {
+      const files = Array.from({ length: 6 }, (_, i) => {
+        const p = join(dir, `f${i}.dmp`);
+        writeFileSync(p, Buffer.alloc(100_000, i));
+        return p;
+      });
+      const ra = new ReadAhead(0.1, 2);
+      ra.want(files[0]!, 100_000, () => false);
+      expect(ra.done).toBe(0);
+      ra.observe(0.5);
+      ra.observe(0.5);
+      expect(ra.on).toBe(true);
+      const asked: string[] = [];
+      for (const [i, f] of files.entries()) {
+        ra.want(f, 100_000, () => {
+          asked.push(f);
+          return i === 2; // already begun by a worker
+        });
+      }
+      // a vanished file and an empty one: left for the worker's own read
+      ra.want(join(dir, 'missing.dmp'), 10, () => false);
+      ra.want(files[5]!, 0, () => false);
+      await settle(ra, 6);
+      expect(ra.done).toBe(6); // five files + the missing one (tried); f2 skipped, size 0 never queued
+      expect(asked).toEqual(files);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
