@@ -54,9 +54,10 @@ export interface ScanOptions extends TriageFileOptions {
   /** Per-file time limit in ms; default 120 000; 0 = none. */
   timeoutMs?: number;
   /**
-   * Worker threads read with blocking calls (fastest on a local disk); on a cold cache they read
-   * their next files ahead; if their files still keep them blocked this many ms (median), they
-   * read with async calls, several files at once (a network share). Default 2.
+   * Worker threads read with blocking calls (fastest on a local disk); on a cold cache the main
+   * thread reads the files ahead of them; if their files still keep them blocked this many ms
+   * (median), they read with async calls, several files at once (a network share). Default 2.
+   * Below 0.1 it also lowers the cold-cache threshold (0: read ahead after the first 8 files).
    */
   slowIoMs?: number;
   /**
