@@ -32,7 +32,7 @@ export interface JobOptions {
   /**
    * With blocking reads: median blocked time per file (ms), once reading ahead has been tried,
    * from which a worker turns to async reads with several files in flight (a slow share).
-   * Default SLOW_IO_MS (worker.ts).
+   * Default SLOW_IO_MS (read-ahead.ts).
    */
   slowIoMs?: number;
 }

@@ -1,4 +1,8 @@
-// Reading ahead on a cold cache, from the main thread. Workers read with blocking calls, one file
+// How slow the share is (IoMeter, from the time each file kept a worker blocked), and reading
+// ahead on a cold cache, from the main thread. A module without side effects: the worker entry
+// (worker.ts) starts serving its port when loaded, so nothing else imports values from it.
+//
+// Reading ahead. Workers read with blocking calls, one file
 // at a time: on a warm cache that is the cheapest way, but on a cold one each worker sits idle
 // for every read. Once the workers report that their files keep them blocked (the median of
 // their last results, `ioMs`), the pool's main thread, idle most of the time, reads the head of
@@ -13,32 +17,70 @@ import { constants, open, type FileHandle } from 'node:fs/promises';
 
 /** Median blocked time per file (ms) from which the cache is judged cold (a warm small dump: ~0.02 ms). */
 export const COLD_IO_MS = 0.1;
+/** Median blocked time per file (ms), once reading ahead has been tried, from which a worker switches to async reads. */
+export const SLOW_IO_MS = 2;
 /** Results measured before deciding. */
 const SAMPLE = 8;
+
+/** Tracks the blocked time per file and says when the cache is cold and when the share is slow. */
+export class IoMeter {
+  private readonly recent: number[] = [];
+  cold = false;
+  slow = false;
+  constructor(
+    private readonly slowMs = SLOW_IO_MS,
+    private readonly sample = SAMPLE,
+    private readonly coldMs = Math.min(COLD_IO_MS, slowMs),
+  ) {}
+  /**
+   * Record one file's blocked time; true once the share is judged slow. A cold cache is judged
+   * first (the pool reads ahead from then on), slow only on the files that came after (async
+   * reads, several at once). Both verdicts stick for the scan.
+   */
+  add(ioMs: number | undefined): boolean {
+    if (this.slow || ioMs === undefined || !Number.isFinite(ioMs)) return this.slow;
+    this.recent.push(ioMs);
+    if (this.recent.length > this.sample) this.recent.shift();
+    // The median of the last few files: one slow file among fast ones (a cold directory, a
+    // big dump) does not flip it; a share where most files are slow does.
+    if (this.recent.length === this.sample) {
+      const median = [...this.recent].sort((a, b) => a - b)[Math.floor(this.sample / 2)]!;
+      if (this.cold) {
+        // Reading ahead did not hide the latency: a slow share, several files at once.
+        if (median >= this.slowMs) this.slow = true;
+      } else if (median >= this.coldMs) {
+        // Read ahead first, and judge the share again on the files read that way.
+        this.cold = true;
+        this.recent.length = 0;
+      }
+    }
+    return this.slow;
+  }
+}
 /** Reads in flight, and how much of each file: the whole of a small dump, the head of a big one. */
 const IN_FLIGHT = 8;
 export const READ_AHEAD_BYTES = 64 * 1024;
 
 export class ReadAhead {
-  private readonly recent: number[] = [];
+  /** Only its cold verdict is used (never slow: that is each worker's own judgement). */
+  private readonly meter: IoMeter;
   /** Judged cold: reading ahead from now on (for the pool's life: one scan). */
-  on = false;
+  get on(): boolean {
+    return this.meter.cold;
+  }
   /** Files read ahead (for tests and the bench). */
   done = 0;
   private active = 0;
   private readonly waiting: Array<{ path: string; size: number; started: () => boolean }> = [];
   private readonly scratch: Buffer[] = [];
 
-  constructor(private readonly coldMs = COLD_IO_MS, private readonly sample = SAMPLE) {}
+  constructor(coldMs = COLD_IO_MS, sample = SAMPLE) {
+    this.meter = new IoMeter(Number.POSITIVE_INFINITY, sample, coldMs);
+  }
 
   /** One result's blocked time (undefined: not measured, e.g. async reads). */
   observe(ioMs: number | undefined): void {
-    if (this.on || ioMs === undefined || !Number.isFinite(ioMs)) return;
-    this.recent.push(ioMs);
-    if (this.recent.length > this.sample) this.recent.shift();
-    if (this.recent.length < this.sample) return;
-    const median = [...this.recent].sort((a, b) => a - b)[Math.floor(this.sample / 2)]!;
-    if (median >= this.coldMs) this.on = true;
+    if (!this.on) this.meter.add(ioMs);
   }
 
   /**

@@ -15,7 +15,7 @@
 // the right file when a worker hangs or dies; a result held back for batching would be blamed.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { COLD_IO_MS } from './read-ahead.js';
+import { IoMeter, SLOW_IO_MS } from './read-ahead.js';
 import { PER_WORKER, errorInfo, failedOutcome, preloadLibrary, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 
 export interface JobMessage {
@@ -29,47 +29,6 @@ export interface JobMessage {
 export interface ResultMessage {
   id: number;
   outcome: JobOutcome;
-}
-
-/** Median blocked time per file (ms), once reading ahead has been tried, from which a worker switches to async reads. */
-export const SLOW_IO_MS = 2;
-/** Files measured before deciding. */
-const IO_SAMPLE = 8;
-
-/** Tracks the blocked time per file and says when the cache is cold and when the share is slow. */
-export class IoMeter {
-  private readonly recent: number[] = [];
-  cold = false;
-  slow = false;
-  constructor(
-    private readonly slowMs = SLOW_IO_MS,
-    private readonly sample = IO_SAMPLE,
-    private readonly coldMs = Math.min(COLD_IO_MS, slowMs),
-  ) {}
-  /**
-   * Record one file's blocked time; true once the share is judged slow. A cold cache is judged
-   * first (the pool reads ahead from then on), slow only on the files that came after (async reads, several
-   * at once). Both verdicts stick for the scan.
-   */
-  add(ioMs: number | undefined): boolean {
-    if (this.slow || ioMs === undefined || !Number.isFinite(ioMs)) return this.slow;
-    this.recent.push(ioMs);
-    if (this.recent.length > this.sample) this.recent.shift();
-    // The median of the last few files: one slow file among fast ones (a cold directory, a
-    // big dump) does not flip it; a share where most files are slow does.
-    if (this.recent.length === this.sample) {
-      const median = [...this.recent].sort((a, b) => a - b)[Math.floor(this.sample / 2)]!;
-      if (this.cold) {
-        // Reading ahead did not hide the latency: a slow share, several files at once.
-        if (median >= this.slowMs) this.slow = true;
-      } else if (median >= this.coldMs) {
-        // Read ahead first, and judge the share again on the files read that way.
-        this.cold = true;
-        this.recent.length = 0;
-      }
-    }
-    return this.slow;
-  }
 }
 
 const port = parentPort;

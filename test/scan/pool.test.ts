@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { ShareScan, type ScanItem, type ScanOptions } from '../../src/scan/scan.js';
-import { IoMeter } from '../../src/scan/worker.js';
+import { IoMeter } from '../../src/scan/read-ahead.js';
 import { releaseWorkers, workerExecArgv } from '../../src/scan/pool.js';
 import { appCrash } from '../synth/crash.js';
 import { FAKE_TRIAGE, Share, standIn } from './share.js';
