@@ -63,15 +63,13 @@ export function unixToIso(seconds: number | bigint): string | undefined {
   return new Date(s * 1000).toISOString();
 }
 
+/** Two uppercase hex digits for each byte value. */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+
 /** A 16-byte GUID in Microsoft's mixed-endian text form, uppercase, no braces. */
 export function formatGuid(b: Uint8Array): string {
-  const h = (i: number): string => b[i]!.toString(16).padStart(2, '0');
-  const d1 = [3, 2, 1, 0].map(h).join('');
-  const d2 = [5, 4].map(h).join('');
-  const d3 = [7, 6].map(h).join('');
-  const d4 = [8, 9].map(h).join('');
-  const d5 = [10, 11, 12, 13, 14, 15].map(h).join('');
-  return `${d1}-${d2}-${d3}-${d4}-${d5}`.toUpperCase();
+  const h = (i: number): string => HEX2[b[i]!]!;
+  return `${h(3)}${h(2)}${h(1)}${h(0)}-${h(5)}${h(4)}-${h(7)}${h(6)}-${h(8)}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
 }
 
 /**

@@ -342,7 +342,11 @@ export async function runStages(s: PipelineState, stages: Stage[] = STAGES): Pro
   crashTimeMs = Number.isFinite(crash) ? crash + 86_400_000 : Date.now() + 86_400_000;
   for (const stage of stages) {
     try {
-      if (stage.applies(s)) await stage.apply(s);
+      // Most stages are synchronous: only a returned promise is awaited.
+      if (stage.applies(s)) {
+        const r = stage.apply(s);
+        if (r instanceof Promise) await r;
+      }
     } catch (e) {
       s.verdict.note(stage.name, `stage failed: ${(e as Error).message}`);
     }

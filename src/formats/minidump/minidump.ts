@@ -34,6 +34,9 @@ import type { ThreadName } from './streams/thread-names.js';
 import type { UnloadedModule } from './streams/unloaded-module-list.js';
 import { parseKeyValues } from './streams/linux-text.js';
 
+/** What `stream()` gives for a stream the dump does not have (or cannot decode at all). */
+const ABSENT: Promise<undefined> = Promise.resolve(undefined);
+
 const POINTER_8: ReadonlySet<Arch> = new Set<Arch>(['x64', 'arm64', 'ppc64', 'mips64', 'ia64', 'riscv64']);
 
 export class MinidumpDump implements Dump {
@@ -68,7 +71,9 @@ export class MinidumpDump implements Dump {
   stream<T>(type: number): Promise<T | undefined> {
     let p = this.memo.get(type);
     if (!p) {
-      p = this.decodeEntry(this.file.findStream(type));
+      const entry = this.file.findStream(type);
+      // Most streams asked for are absent: one shared settled promise, no async call for them.
+      p = entry?.inBounds && STREAM_DECODERS.has(entry.type) ? this.decodeEntry(entry) : ABSENT;
       this.memo.set(type, p);
     }
     return p as Promise<T | undefined>;
