@@ -149,6 +149,9 @@ export class SyncFileSource implements ByteSource {
    * is. A scan worker that sees slow I/O turns to async reads with several files in flight.
    */
   ioMs: number;
+  /** System calls made on this file (open and fstat included) and bytes they returned: what `ioMs` paid for. */
+  calls = 2;
+  bytes = 0;
   private constructor(
     private readonly fd: number,
     readonly size: number,
@@ -220,9 +223,11 @@ export class SyncFileSource implements ByteSource {
     try {
       while (got < want) {
         const n = readSync(this.fd, buf, got, want - got, offset + got);
+        this.calls++;
         if (n === 0) break;
         got += n;
       }
+      this.bytes += got;
     } catch (e) {
       throw new DumpIoError('IoError', describeIo(e), { path: this.name, offset: offset + got, struct, cause: e });
     } finally {
@@ -241,6 +246,7 @@ export class SyncFileSource implements ByteSource {
   state(): FileState | undefined {
     if (this.closed) return this.stateAtClose;
     try {
+      this.calls++;
       const st = fstatSync(this.fd);
       return { size: st.size, mtimeMs: st.mtimeMs };
     } catch {
@@ -255,6 +261,7 @@ export class SyncFileSource implements ByteSource {
     this.stateAtClose = this.state();
     this.closed = true;
     try {
+      this.calls++;
       closeSync(this.fd);
     } finally {
       this.ioMs += performance.now() - t0;

@@ -9,6 +9,7 @@ import { toJsonText } from '../util/json.js';
 import type { TriageReport } from '../analysis/report.js';
 import type { TriageFileOptions } from '../index.js';
 import { digestReport, type ReportDigest, type ScanErrorInfo } from './digest.js';
+import { stallMs } from './read-ahead.js';
 
 export interface FileJob {
   path: string;
@@ -57,6 +58,8 @@ export type JobOutcome = (
 ) & {
   /** Time blocked in the file's system calls (blocking reads only): how slow the share is. */
   ioMs?: number;
+  /** The part of ioMs a warm cache does not explain (read-ahead.ts stallMs): how cold the cache is. */
+  stallMs?: number;
 };
 
 /** A dump that could not be analysed this time, for a reason that may pass: not cached. */
@@ -125,7 +128,10 @@ export function preloadLibrary(): Promise<LibraryEntry> {
 export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOutcome> {
   const io: { source?: SyncFileSource } = {};
   const outcome = await runJob(job, opts, io);
-  if (io.source) outcome.ioMs = io.source.ioMs;
+  if (io.source) {
+    outcome.ioMs = io.source.ioMs;
+    outcome.stallMs = stallMs(io.source.ioMs, io.source.calls, io.source.bytes);
+  }
   return outcome;
 }
 

@@ -227,7 +227,7 @@ class ThreadPool implements JobPool {
     const slot: Slot = { worker, configured: !warm, inFlight: new Map(), dead: false, answered: warm, detach: () => undefined };
     const onMessage = (msg: ResultMessage): void => {
       slot.answered = true;
-      this.readAhead.observe(msg.outcome.ioMs);
+      this.readAhead.observe(msg.outcome.stallMs);
       const p = slot.inFlight.get(msg.id);
       if (p) {
         slot.inFlight.delete(msg.id);

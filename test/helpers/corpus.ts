@@ -6,7 +6,15 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const PROJECT_ROOT = resolve(here, '..', '..');
+
+/** The folder holding package.json above this file: the same from test/ and from dist/test/ (the benches). */
+function findProjectRoot(from: string): string {
+  for (let d = from; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) return resolve(from, '..', '..');
+  }
+}
+export const PROJECT_ROOT = findProjectRoot(here);
 export const SHARED = process.env.DUMPTRIAGE_SHARED ?? resolve(PROJECT_ROOT, '..', 'shared');
 export const CORPUS = join(SHARED, 'corpus');
 export const HAVE_CORPUS = existsSync(join(CORPUS, 'MANIFEST.tsv'));
