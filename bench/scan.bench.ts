@@ -25,10 +25,10 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import Benchmark from 'benchmark';
 import { ShareScan } from '../src/scan/scan.js';
 import { releaseWorkers } from '../src/scan/pool.js';
 import { SynthMinidump } from '../test/synth/minidump.js';
+import { evict, mean, mib, runSuite } from './share-lib.js';
 
 const N = Number(process.env.BENCH_FILES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -55,25 +55,6 @@ function synthDump(i: number): Uint8Array {
     .addThread({ id: 101, context: { rip: 0x7ff800009000n, rsp: 0x9000n }, stack: { start: 0x9000n, bytes: stack } })
     .addException({ threadId: 100, code: 0xc0000005, address: base + 0x1234n, parameters: [0n, 0x10n] })
     .build();
-}
-
-function mib(n: number): string {
-  return (n / 1048576).toFixed(1);
-}
-
-/**
- * Drop every file of the share from the page cache. True when fincore confirms a sample is no
- * longer resident (false when fincore is missing: the eviction is then unverified).
- */
-function evict(root: string, files: string[]): boolean {
-  const r = spawnSync('sh', ['-c', `find "$1" -type f -name '*.dmp' -exec sh -c 'for f; do dd if="$f" iflag=nocache count=0 status=none; done' sh {} +`, 'sh', root], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('evicting the share from the page cache failed (dd iflag=nocache)');
-  const sample = files.filter((_, i) => i % Math.max(1, Math.floor(files.length / 20)) === 0);
-  const fc = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', ...sample], { encoding: 'utf8' });
-  if (fc.status !== 0 || fc.error) return false;
-  const resident = fc.stdout.split('\n').filter(Boolean).map(Number).reduce((a, b) => a + b, 0);
-  if (resident > 0) throw new Error(`${resident} bytes of the sample still cached after the eviction`);
-  return true;
 }
 
 /** The share, written by a child process so that its garbage is not in this process's RSS. */
@@ -174,36 +155,19 @@ async function main(): Promise<void> {
     }
     if (total === 0) throw new Error('loop read nothing');
   };
-  type Deferred = { resolve(): void };
-  const deferred = (fn: () => Promise<void>) => ({
-    defer: true,
-    fn: (d: Deferred) => {
-      fn().then(
-        () => d.resolve(),
-        (e: unknown) => {
-          console.error(e);
-          process.exit(1);
-        },
-      );
-    },
-  });
-  const results = new Map<string, { mean: number; min: number; rme: number; runs: number }>();
-  await new Promise<void>((resolveSuite) => {
-    new Benchmark.Suite('scan')
-      .add('scan --no-index', deferred(() => scanOnce({ index: false }, true)))
-      .add('scan, first run (writes the index)', deferred(() => scanOnce({ index: join(indexDir, `first-${indexRun++}.sqlite`) }, true)))
-      .add('rescan, nothing changed (index)', deferred(() => scanOnce({ index: rescanIndex }, false)))
-      .add('raw-read floor', deferred(floorOnce))
-      .add('raw-read loop, one file at a time', deferred(loopOnce))
+  const results = await runSuite(
+    'scan',
+    [
+      ['scan --no-index', () => scanOnce({ index: false }, true)],
+      ['scan, first run (writes the index)', () => scanOnce({ index: join(indexDir, `first-${indexRun++}.sqlite`) }, true)],
+      ['rescan, nothing changed (index)', () => scanOnce({ index: rescanIndex }, false)],
+      ['raw-read floor', floorOnce],
+      ['raw-read loop, one file at a time', loopOnce],
       // last: it leaves no worker parked for the ones after it
-      .add('scan --no-index, fresh workers', deferred(() => scanOnce({ index: false, keepWorkersMs: 0 }, true)))
-      .on('cycle', (ev: Benchmark.Event) => {
-        const b = ev.target as Benchmark.Target & { name: string; stats: { mean: number; rme: number; sample: number[] } };
-        results.set(b.name, { mean: b.stats.mean * 1000, min: Math.min(...b.stats.sample) * 1000, rme: b.stats.rme, runs: b.stats.sample.length });
-      })
-      .on('complete', () => resolveSuite())
-      .run({ async: true, minSamples: RUNS, maxTime: 0.001 } as Benchmark.Options);
-  });
+      ['scan --no-index, fresh workers', () => scanOnce({ index: false, keepWorkersMs: 0 }, true)],
+    ],
+    RUNS,
+  );
   rmSync(indexDir, { recursive: true, force: true });
   const floor = results.get('raw-read floor')!;
   const scanNoIndex = results.get('scan --no-index')!;
@@ -236,7 +200,6 @@ async function main(): Promise<void> {
         cold[which].push(performance.now() - t0);
       }
     }
-    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     console.log(`cold cache (${runs} passes each${cold.verified ? ', eviction checked with fincore' : ', eviction not checked: no fincore'}):`);
     console.log(`  scan --no-index ${rate(mean(cold.scan)).padStart(14)}  mean ${(mean(cold.scan) / 1000).toFixed(2)} s (${cold.scan.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
     console.log(`  raw-read floor  ${rate(mean(cold.floor)).padStart(14)}  mean ${(mean(cold.floor) / 1000).toFixed(2)} s (${cold.floor.map((x) => (x / 1000).toFixed(2)).join(', ')})`);
