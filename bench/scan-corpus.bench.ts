@@ -98,6 +98,11 @@ function dumpFilesUnder(dir: string): string[] {
   return out.sort();
 }
 
+/** A corpus file's name in a host folder of the share: its corpus path, flattened. */
+function flatName(src: string): string {
+  return relative(CORPUS, src).replace(/[\\/]/g, '__');
+}
+
 async function main(): Promise<void> {
   if (!HAVE_CORPUS) {
     console.log(`*** scan-corpus bench SKIPPED: no corpus at ${CORPUS} ***`);
@@ -112,14 +117,14 @@ async function main(): Promise<void> {
     const host = join(root, `HOST${String(k).padStart(2, '0')}`);
     mkdirSync(host);
     for (const src of originals) {
-      const dst = join(host, relative(CORPUS, src).replace(/[\\/]/g, '__'));
+      const dst = join(host, flatName(src));
       copyFileSync(src, dst);
       files.push(dst);
       totalBytes += statSync(dst).size;
     }
   }
   // Recorded on the first copy; every copy is the same bytes, so the same reads.
-  for (const src of originals) reads.set(relative(CORPUS, src).replace(/[\\/]/g, '__'), await recordReads(join(root, 'HOST01', relative(CORPUS, src).replace(/[\\/]/g, '__'))));
+  for (const src of originals) reads.set(flatName(src), await recordReads(join(root, 'HOST01', flatName(src))));
   const rangesOf = (p: string): Range[] => reads.get(p.slice(p.lastIndexOf('/') + 1)) ?? [];
   const floorBytes = files.reduce((n, p) => n + rangesOf(p).reduce((m, r) => m + r.length, 0), 0);
   const floorReads = files.reduce((n, p) => n + rangesOf(p).length, 0);
