@@ -149,8 +149,8 @@ export class SyncFileSource implements ByteSource {
    * is. A scan worker that sees slow I/O turns to async reads with several files in flight.
    */
   ioMs: number;
-  /** System calls made on this file (open and fstat included) and bytes they returned: what `ioMs` paid for. */
-  calls = 2;
+  /** System calls made on this file (from the stat or open on) and bytes they returned: what `ioMs` paid for. */
+  calls: number;
   bytes = 0;
   private constructor(
     private readonly fd: number,
@@ -158,8 +158,10 @@ export class SyncFileSource implements ByteSource {
     readonly mtimeMs: number,
     readonly name: string,
     openMs: number,
+    openCalls: number,
   ) {
     this.ioMs = openMs;
+    this.calls = openCalls;
   }
 
   /**
@@ -188,7 +190,7 @@ export class SyncFileSource implements ByteSource {
     try {
       const fst = fstatSync(fd);
       if (!fst.isFile()) throw new DumpIoError('NotAFile', `not a regular file (${kindOf(fst)})`, { path });
-      return new SyncFileSource(fd, fst.size, fst.mtimeMs, path, performance.now() - t0);
+      return new SyncFileSource(fd, fst.size, fst.mtimeMs, path, performance.now() - t0, opts.statted ? 2 : 3);
     } catch (e) {
       try {
         closeSync(fd);

@@ -40,9 +40,14 @@ export function stallMs(ioMs: number, calls: number, bytes: number): number {
 /** Results measured before deciding. */
 const SAMPLE = 8;
 
-/** Tracks the blocked time per file and says when the cache is cold and when the share is slow. */
+/**
+ * Tracks each file's blocked time and stall and says when the cache is cold (on the stalls) and
+ * when the share is slow (on the blocked times). The worker's meter and the pool's read-ahead
+ * judge cold on the same figure, so a worker judges slow only on files the pool read ahead.
+ */
 export class IoMeter {
-  private readonly recent: number[] = [];
+  private readonly recentIo: number[] = [];
+  private readonly recentStall: number[] = [];
   cold = false;
   slow = false;
   constructor(
@@ -51,25 +56,31 @@ export class IoMeter {
     private readonly coldMs = Math.min(COLD_IO_MS, slowMs),
   ) {}
   /**
-   * Record one file's blocked time; true once the share is judged slow. A cold cache is judged
-   * first (the pool reads ahead from then on), slow only on the files that came after (async
-   * reads, several at once). Both verdicts stick for the scan.
+   * Record one file's blocked time and stall (stallMs; default: the blocked time); true once the
+   * share is judged slow. A cold cache is judged first (the pool reads ahead from then on), slow
+   * only on the files that came after (async reads, several at once). Both verdicts stick for
+   * the scan.
    */
-  add(ioMs: number | undefined): boolean {
-    if (this.slow || ioMs === undefined || !Number.isFinite(ioMs)) return this.slow;
-    this.recent.push(ioMs);
-    if (this.recent.length > this.sample) this.recent.shift();
+  add(ioMs: number | undefined, stall: number | undefined = ioMs): boolean {
+    if (this.slow || ioMs === undefined || !Number.isFinite(ioMs) || stall === undefined || !Number.isFinite(stall)) return this.slow;
+    this.recentIo.push(ioMs);
+    this.recentStall.push(stall);
+    if (this.recentIo.length > this.sample) {
+      this.recentIo.shift();
+      this.recentStall.shift();
+    }
     // The median of the last few files: one slow file among fast ones (a cold directory, a
     // big dump) does not flip it; a share where most files are slow does.
-    if (this.recent.length === this.sample) {
-      const median = [...this.recent].sort((a, b) => a - b)[Math.floor(this.sample / 2)]!;
+    if (this.recentIo.length === this.sample) {
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(this.sample / 2)]!;
       if (this.cold) {
         // Reading ahead did not hide the latency: a slow share, several files at once.
-        if (median >= this.slowMs) this.slow = true;
-      } else if (median >= this.coldMs) {
+        if (median(this.recentIo) >= this.slowMs) this.slow = true;
+      } else if (median(this.recentStall) >= this.coldMs) {
         // Read ahead first, and judge the share again on the files read that way.
         this.cold = true;
-        this.recent.length = 0;
+        this.recentIo.length = 0;
+        this.recentStall.length = 0;
       }
     }
     return this.slow;

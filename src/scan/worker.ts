@@ -52,7 +52,7 @@ if (port) {
     runFileJob(item.job, meter.slow ? asyncOpts : opts)
       .catch((e: unknown) => failedOutcome(errorInfo(e)))
       .then((outcome) => {
-        meter.add(outcome.ioMs);
+        meter.add(outcome.ioMs, outcome.stallMs);
         const msg: ResultMessage = { id: item.id, outcome };
         port.postMessage(msg, outcome.status === 'ok' ? [outcome.report.buffer as ArrayBuffer] : []);
         active--;

@@ -78,6 +78,11 @@ describe('blocking reads until the share is slow, then async reads with several 
     const hidden = new IoMeter(2, 4);
     for (const ms of [0.4, 0.4, 0.4, 0.4, 0.03, 0.03, 0.03, 0.03, 0.03]) hidden.add(ms);
     expect([hidden.cold, hidden.slow]).toEqual([true, false]);
+    // real dumps on a warm cache: blocked 3 ms each (many calls, many bytes) but no stall: neither
+    // cold nor slow, the same verdict as the pool's read-ahead, which judges on the stall too
+    const warmReal = new IoMeter(2, 4);
+    for (let i = 0; i < 12; i++) warmReal.add(3, 0);
+    expect([warmReal.cold, warmReal.slow]).toEqual([false, false]);
     // once slow, it stays so for the scan; missing or absurd figures are ignored
     expect(slow.add(0)).toBe(true);
     const odd = new IoMeter(2, 1);

@@ -28,7 +28,7 @@ export function normalizeRanges(ranges: MemoryRange[], fileSize: number): Memory
   let sorted = true;
   for (let i = 0; i < ranges.length; i++) {
     const r = ranges[i]!;
-    if (!(r.fileOffset >= 0 && r.fileOffset <= fileSize) || r.end <= r.start) continue;
+    if (!(r.fileOffset >= 0 && r.fileOffset <= fileSize)) continue;
     const room = BigInt(fileSize - r.fileOffset);
     const end = r.end - r.start > room ? r.start + room : r.end;
     if (end <= r.start) continue;
