@@ -22,6 +22,13 @@ export async function sourceFor(kind: SourceKind, bytes: Uint8Array): Promise<Co
   return new CountingSource(await FileSource.open(path));
 }
 
+/** Open a synthetic minidump; a failed open closes its source (the caller owns it until then). */
 export async function openSynth(kind: SourceKind, bytes: Uint8Array): Promise<MinidumpDump> {
-  return (await openMinidump(await sourceFor(kind, bytes), {})) as MinidumpDump;
+  const source = await sourceFor(kind, bytes);
+  try {
+    return (await openMinidump(source, {})) as MinidumpDump;
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
 }
