@@ -206,16 +206,22 @@ class ThreadPool implements JobPool {
   private adoptedCount = 0;
 
   private spawn(): Worker {
-    // Heap limits that keep RSS flat. A small young generation makes each worker collect its
-    // short-lived report garbage often (a 10,000-dump scan: 158 → 202 MiB drift became 158 → 170
-    // MiB, same speed). An old generation of at most 1 GiB (not the process default, 4 GiB here)
-    // puts V8 in its thrifty heap-growing mode: a busy worker, which never idles for V8 to
-    // collect, otherwise let its old space grow with garbage (RSS 169 → 207 MiB over 30,000
-    // dumps; with the cap 166 → 180 MiB, and no slower). A full GC after every 5,000 dumps
-    // left 13.4 MB live throughout: growth, not a leak. 1 GiB is far above what one triage needs
-    // within LIMITS; a file that needed more would fail, its worker out of memory (alone, unless
-    // it was that worker's first file: a worker that never answered fails all it was given).
-    return newWorker(this.script, { workerData: this.jobOptions, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 } });
+    // Heap limits that keep RSS flat. The young generation is capped at 48 MiB (semi-spaces of
+    // 16 MiB, V8's own 64-bit maximum), not less: a real dump allocates about 1.1 MiB while it is
+    // triaged (module lists, CodeView records, registers, the report and its JSON), and with a
+    // 16 MiB cap each worker scavenged every 3-4 files, copying the live half-built report each
+    // time. On a share of the corpus's real dumps (1,220 files, 2 workers, warm) a pass took
+    // 760-1,050 ms with 16 and 655-680 ms with 48 (median of passes 5-9, three runs each); a
+    // 10,000-dump synthetic share peaked at 167-172 MiB RSS with either (its small dumps never grow
+    // the semi-spaces), and the real share 10 times over at 213-226 MiB with 16 and 234-244 MiB
+    // with 48. An old generation of at most 1 GiB (not the process default, 4 GiB here) puts V8
+    // in its thrifty heap-growing mode: a busy worker, which never idles for V8 to collect,
+    // otherwise let its old space grow with garbage (RSS 169 → 207 MiB over 30,000 dumps; with
+    // the cap 166 → 180 MiB, and no slower). A full GC after every 5,000 dumps left 13.4 MB live
+    // throughout: growth, not a leak. 1 GiB is far above what one triage needs within LIMITS; a
+    // file that needed more would fail, its worker out of memory (alone, unless it was that
+    // worker's first file: a worker that never answered fails all it was given).
+    return newWorker(this.script, { workerData: this.jobOptions, resourceLimits: { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 1024 } });
   }
 
   /** Serve this pool with `worker`, new or adopted warm (it is then sent the options first). */
