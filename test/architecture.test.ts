@@ -96,4 +96,20 @@ describe('architecture', () => {
       }
     }
   });
+
+  it('the CLI start-up loads no decoder: src/cli imports the library, formats, analysis and vmlog only lazily', () => {
+    // `dumptriage scan` runs the decoders in its worker threads; a static import here would load
+    // them in the main thread too (8 MiB of RSS and 40 ms of start-up for nothing).
+    const lazyOnly = /^src\/(index|core|formats|analysis|vmlog|reader)(\/|$)/;
+    // src/cli/render/ is itself loaded lazily, by the commands that print reports.
+    for (const f of tsFiles(join(PROJECT_ROOT, 'src', 'cli')).filter((p) => !p.includes(`${join('cli', 'render')}`))) {
+      const text = readFileSync(f, 'utf8');
+      for (const m of text.matchAll(/^import\s+(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+        const spec = m[1]!;
+        if (!spec.startsWith('.')) continue;
+        const target = relative(PROJECT_ROOT, resolve(dirname(f), spec)).replace(/\.js$/, '');
+        expect(target, `${relative(PROJECT_ROOT, f)} imports ${target} statically`).not.toMatch(lazyOnly);
+      }
+    }
+  });
 });

@@ -1,11 +1,7 @@
 // `dumptriage <file...>`: the verdict for each dump, human (default), --json (NDJSON) or --brief.
 
-import { triageFile } from '../../index.js';
 import type { CommandDef } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
-import { toJson } from '../render/json.js';
-import { renderHuman } from '../render/human.js';
-import { renderBrief } from '../render/verdict.js';
 import { reportError } from './errors.js';
 import { readTriageIniOption } from '../triage-ini-option.js';
 
@@ -35,6 +31,8 @@ export const analyzeCommand: CommandDef = {
     }
     const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage');
     if (triageIniText === null) return EXIT.usage;
+    // Loaded here, not at start-up: `dumptriage scan` and `--help` need none of the decoders.
+    const [{ triageFile }, { toJson }, { renderHuman }, { renderBrief }] = await Promise.all([import('../../index.js'), import('../render/json.js'), import('../render/human.js'), import('../render/verdict.js')]);
     let code: number = EXIT.ok;
     for (const file of files) {
       try {

@@ -1,10 +1,7 @@
 // `dumptriage dump <file>`: every decoded structure, like breakpad's minidump_dump.
 
-import { openDump } from '../../index.js';
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
-import { toJson } from '../render/json.js';
-import { renderTree } from '../render/tree.js';
 import { reportError } from './errors.js';
 
 export const dumpCommand: CommandDef = {
@@ -17,6 +14,7 @@ export const dumpCommand: CommandDef = {
       .option('deep', { type: 'boolean', default: false, describe: 'decode whole-file structures too' }),
   run: async (args, io) => {
     const file = String(args.file);
+    const [{ openDump }, { toJson }, { renderTree }] = await Promise.all([import('../../index.js'), import('../render/json.js'), import('../render/tree.js')]);
     try {
       const dump = await openDump(file, { deep: Boolean(args.deep) });
       try {

@@ -2,7 +2,6 @@
 // with the given arguments decoded (like !analyze -show).
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
-import { describeBugcheckArgs, describeExceptionParams, lookupCode, subcodeInfo, bugcheckInfo } from '../../analysis/knowledge.js';
 import { bugcheckHex, hex, parseNumber } from '../../util/hex.js';
 import { escapeTerminal as t } from '../../util/escape.js';
 
@@ -15,6 +14,7 @@ export const showCommand: CommandDef = {
       .positional('args', { type: 'string', array: true, describe: 'argument values (hex), as in the dump' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' }),
   run: async (args, io) => {
+    const { describeBugcheckArgs, describeExceptionParams, lookupCode, subcodeInfo, bugcheckInfo } = await import('../../analysis/knowledge.js');
     const codeText = String(args.code ?? '');
     const rawArgs = ((args.args as unknown[] | undefined) ?? []).map((a) => String(a));
     const values: bigint[] = [];

@@ -1,17 +1,10 @@
 // `dumptriage vmlog <paths..>`: guest crashes, NMIs and hypervisor-side events from vmware.log,
 // hostd.log and vmkernel.log (files, folders, .gz), and a verdict per crash (issue 6).
 
-import { triageFile } from '../../index.js';
 import { DEFAULTS } from '../../defaults.js';
-import { applyHypervisorToVerdict } from '../../vmlog/correlate-report.js';
-import { matchDumpToEvents } from '../../vmlog/correlate.js';
-import { buildVmlogDocument } from '../../vmlog/analyze.js';
-import { loadVmEvents } from '../../vmlog/load.js';
-import { renderVmlogText } from '../../vmlog/render.js';
 import type { TriageReport } from '../../analysis/report.js';
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
-import { toJson } from '../render/json.js';
 import { reportError } from './errors.js';
 import { escapeTerminal } from '../../util/escape.js';
 
@@ -40,6 +33,15 @@ export const vmlogCommand: CommandDef = {
       return EXIT.usage;
     }
     let report: TriageReport | undefined;
+    const [{ triageFile }, { applyHypervisorToVerdict }, { matchDumpToEvents }, { buildVmlogDocument }, { loadVmEvents }, { renderVmlogText }, { toJson }] = await Promise.all([
+      import('../../index.js'),
+      import('../../vmlog/correlate-report.js'),
+      import('../../vmlog/correlate.js'),
+      import('../../vmlog/analyze.js'),
+      import('../../vmlog/load.js'),
+      import('../../vmlog/render.js'),
+      import('../render/json.js'),
+    ]);
     if (args.dump !== undefined) {
       try {
         report = await triageFile(String(args.dump));
