@@ -391,7 +391,6 @@ export class CountingSource implements ByteSource {
     return out;
   }
 
-
   private async block(index: number, struct?: string): Promise<Uint8Array> {
     const hit = this.blocks.get(index);
     if (hit) {

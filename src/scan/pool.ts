@@ -366,9 +366,7 @@ class ThreadPool implements JobPool {
         if (s.watchdog) clearTimeout(s.watchdog);
         s.detach();
         if (healthy && this.keepMs > 0 && park(this.script, s.worker, this.keepMs)) return undefined;
-        // An error from a worker on its way out (one that failed to start) is of no interest now.
-        s.worker.on('error', () => undefined);
-        return s.worker.terminate();
+        return terminateQuietly(s.worker);
       }),
     );
   }
@@ -390,9 +388,7 @@ function park(script: string, worker: Worker, keepMs: number): boolean {
     worker,
     timer: setTimeout(() => {
       unpark(script, entry);
-      entry.detach?.();
-      worker.on('error', () => undefined);
-      void worker.terminate();
+      void dismiss(entry);
     }, keepMs),
   };
   entry.timer.unref();
@@ -411,6 +407,19 @@ function park(script: string, worker: Worker, keepMs: number): boolean {
   list.push(entry);
   parked.set(script, list);
   return true;
+}
+
+/** Terminate a worker; an error from it on its way out (one that failed to start) is of no interest now. */
+function terminateQuietly(worker: Worker): Promise<number> {
+  worker.on('error', () => undefined);
+  return worker.terminate();
+}
+
+/** Terminate a parked worker (its time is up, or the embedder wants its threads back). */
+function dismiss(entry: ParkedWorker): Promise<number> {
+  clearTimeout(entry.timer);
+  entry.detach?.();
+  return terminateQuietly(entry.worker);
 }
 
 function unpark(script: string, entry: ParkedWorker): void {
@@ -434,12 +443,5 @@ function adopt(script: string): ParkedWorker | undefined {
 export async function releaseWorkers(): Promise<void> {
   const all = [...parked.values()].flat();
   parked.clear();
-  await Promise.all(
-    all.map((e) => {
-      clearTimeout(e.timer);
-      e.detach?.();
-      e.worker.on('error', () => undefined);
-      return e.worker.terminate();
-    }),
-  );
+  await Promise.all(all.map(dismiss));
 }

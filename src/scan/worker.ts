@@ -3,10 +3,11 @@
 //
 // Jobs arrive in batches and run one at a time, in arrival order, with blocking reads: on a
 // local disk or a warm cache a system call costs microseconds and the libuv round trip of an
-// async one costs more than the call. When the files keep the workers blocked COLD_IO_MS or more
-// (median of the last 8) the cache is cold: the pool's main thread then reads the heads of the
-// files ahead, several at once (read-ahead.ts). If that does not bring a worker's median under
-// SLOW_IO_MS (a network mount), it turns to async reads with up to PER_WORKER files in flight,
+// async one costs more than the call. When the files stall the workers COLD_IO_MS or more
+// (median of the last 8 `stallMs`: the blocked time a warm cache does not explain) the cache is
+// cold: the pool's main thread then reads the heads of the files ahead, several at once
+// (read-ahead.ts). If that does not bring a worker's median blocked time under SLOW_IO_MS (a
+// network mount), it turns to async reads with up to PER_WORKER files in flight,
 // for the rest of the scan. (Then the pool's "oldest unanswered job is the one running" is the
 // oldest started.)
 //
