@@ -7,7 +7,7 @@ import { openMinidump } from './formats/minidump/index.js';
 import { openKernelDump } from './formats/kernel/index.js';
 import { isDumpError, DumpFormatError } from './errors.js';
 import { LIMITS } from './limits.js';
-import { analyze } from './analysis/engine.js';
+import { analyzeWithStacks } from './analysis/engine.js';
 import { buildReport, type TriageReport } from './analysis/report.js';
 import { exceptionName, bugcheckName } from './analysis/knowledge.js';
 import type { TriageOptions } from './defaults.js';
@@ -46,7 +46,7 @@ export function openDumpFromBytes(bytes: Uint8Array, name = '<buffer>', opts: Op
 export async function triage(dump: Dump, opts: TriageOptions = {}, path: string | null = null): Promise<TriageReport> {
   try {
     const facts = await dump.facts();
-    const verdict = await analyze(facts, opts);
+    const { verdict, threadFrames } = await analyzeWithStacks(facts, opts);
     const details = dump.details ? await dump.details() : undefined;
     return buildReport({
       facts,
@@ -57,6 +57,7 @@ export async function triage(dump: Dump, opts: TriageOptions = {}, path: string 
       exceptionName,
       bugcheckName,
       details,
+      threadFrames,
     });
   } catch (e) {
     throw wrapUnexpected(e, path ?? dump.source.name);

@@ -9,6 +9,12 @@ export interface TriageOptions {
   experimental?: boolean;
   /** Text of a user triage.ini; its entries win over the built-in list. */
   triageIniText?: string;
+  /** Symbol directories (Breakpad store NAME/DEBUGID/NAME.sym, or folders of .exe/.dll/.sys):
+   * the CLI's repeatable --symbols. Read by the Node entry (triageFile), which builds `unwinders`. */
+  symbolPaths?: string[];
+  /** Unwind sources per module (symbol files, images): built from symbolPaths by the Node entry,
+   * or given by an embedder. Without it the walker uses what the dump itself holds. */
+  unwinders?: import('./analysis/stacks.js').UnwinderFactory;
 }
 
 export const DEFAULTS = {

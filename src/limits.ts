@@ -30,6 +30,16 @@ export const LIMITS = {
   streamReadCap: 16 * 1024 * 1024,
   /** Bytes of stack scanned for return addresses (WinDbg's kv scans a few KiB). */
   maxStackScanBytes: 256 * 1024,
+  /** Frames walked per thread. !analyze's STACK_TEXT and minidump-stackwalk's reports rarely need
+   * more than a few dozen; the cause is nearly always in the first ten. */
+  maxFramesPerThread: 64,
+  /** Frames walked in one dump, all threads together (65,536 threads x 64 frames would be 4 M). */
+  maxFramesPerDump: 16_384,
+  /** Stack bytes the threads other than the focus thread may read, all together: the default
+   * report's read budget is 256 KiB and module lists take most of it on big processes. */
+  otherThreadsStackBytes: 96 * 1024,
+  /** Threads walked in one dump; the rest keep their context frame (with a warning). */
+  maxWalkedThreads: 2048,
   /** Physical memory runs in a kernel dump header (real: < 100). */
   maxPhysicalRuns: 4096,
   /** Warnings kept per dump: a hostile dump can trigger one per table entry; past this, one TooManyWarnings. */

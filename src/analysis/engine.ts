@@ -8,7 +8,9 @@ import { runRules } from './run-rules.js';
 import { loadAllRules } from './rules/index.js';
 import type { Rule } from './rules/types.js';
 import { OwnerTable, parseTriageIni } from './triage-ini.js';
-import { runStages, STAGES, type Stage } from './pipeline/stages.js';
+import { runStages, STAGES, type PipelineState, type Stage } from './pipeline/stages.js';
+import { walkFrameToReport } from './pipeline/frames.js';
+import type { ReportThreadFrame } from './report.js';
 import { VerdictBuilder } from './pipeline/verdict.js';
 
 export { applyHypervisorNmi, type HypervisorNmiEvidence } from './pipeline/hypervisor.js';
@@ -36,12 +38,22 @@ export async function selectRules(opts: TriageOptions): Promise<Rule[]> {
 }
 
 export async function analyze(facts: DumpFacts, opts: EngineOptions = {}): Promise<Verdict> {
+  return (await analyzeWithStacks(facts, opts)).verdict;
+}
+
+/** The verdict and every thread's walked stack, as the report shows them. */
+export async function analyzeWithStacks(facts: DumpFacts, opts: EngineOptions = {}): Promise<{ verdict: Verdict; threadFrames: Map<number, { frames: ReportThreadFrame[]; stop: string }> }> {
   const rules = opts.ruleSet ?? (await selectRules(opts));
   const owners = ownerTable(opts.triageIniText);
   const modules = new ModuleIndex(facts.modules, facts.unloadedModules);
   const run = await runRules({ facts, rules, owners, modules });
   const verdict = new VerdictBuilder();
   for (const e of run.errors) verdict.note('rules', `rule ${e.ruleId} failed: ${e.message}`);
-  await runStages({ facts, findings: run.findings, verdict, modules, owners, frames: [], cause: null }, opts.stages ?? STAGES);
-  return verdict.build();
+  const state: PipelineState = { facts, findings: run.findings, verdict, modules, owners, frames: [], cause: null, unwinders: opts.unwinders };
+  await runStages(state, opts.stages ?? STAGES);
+  const threadFrames = new Map<number, { frames: ReportThreadFrame[]; stop: string }>();
+  for (const [id, t] of state.stacks?.threads ?? []) {
+    threadFrames.set(id, { frames: t.frames.map((w) => walkFrameToReport(w, modules)), stop: t.stop });
+  }
+  return { verdict: verdict.build(), threadFrames };
 }

@@ -79,6 +79,30 @@ export interface ReportThread {
   sp?: string;
   stackStart?: string;
   stackSize?: number;
+  /** The walked stack, frame 0 first (src/unwind): absent for a thread with no context. */
+  frames?: ReportThreadFrame[];
+  /** Why the walk ended: 'no-caller' (nothing found a caller: the usual end), 'frame-budget',
+   * 'sp-not-increasing', 'ip-too-low', 'no-stack' (SP outside the thread's recorded stack),
+   * 'not-supported' (an architecture the walker does not unwind). */
+  stackEnd?: string;
+}
+
+export interface ReportThreadFrame {
+  index: number;
+  /** Instruction pointer: the current instruction in frame 0, the return address in callers. */
+  address: string;
+  module?: string;
+  /** address - module base. */
+  offset?: string;
+  unloaded?: boolean;
+  /** How the frame was found: 'context' | 'cfi' | 'frame-pointer' | 'scan'. */
+  trust: 'context' | 'cfi' | 'frame-pointer' | 'scan';
+  /** The frame's stack pointer. */
+  sp: string;
+  /** Canonical frame address, when unwind data computed one. */
+  cfa?: string;
+  /** Stack slot the return address was read from. */
+  stackAddress?: string;
 }
 
 export type VerdictKind = 'crash' | 'hang';
@@ -97,6 +121,8 @@ export interface ReportFrame {
   stackAddress?: string;
   ignored?: boolean;
   owner?: string;
+  /** A scan hit above where the walk ended, listed because the probable cause stands on it. */
+  beyondWalk?: boolean;
 }
 
 export interface ReportFinding {
@@ -131,6 +157,8 @@ export interface Verdict {
   /** One-sentence answer. */
   summary: string;
   frames: ReportFrame[];
+  /** The thread `frames` were walked on (the crashing thread, or the one a rule focuses on). */
+  frameThreadId?: number;
   findings: ReportFinding[];
   advice: string[];
   /** VMware/ESXi correlation, when logs were given (issue 6). */
@@ -191,6 +219,8 @@ export interface BuildReportInput {
   exceptionName: (code: number) => string;
   bugcheckName: (code: number) => string;
   details?: Record<string, unknown>;
+  /** Each thread's walked stack (report.threads[].frames). */
+  threadFrames?: Map<number, { frames: ReportThreadFrame[]; stop: string }>;
 }
 
 /** Facts + verdict → the JSON contract. */
@@ -212,6 +242,11 @@ export function buildReport(i: BuildReportInput): TriageReport {
       if (t.stack) {
         r.stackStart = hex(t.stack.startAddress);
         r.stackSize = t.stack.size;
+      }
+      const walked = i.threadFrames?.get(t.id);
+      if (walked) {
+        r.frames = walked.frames;
+        r.stackEnd = walked.stop;
       }
       return r;
     }),

@@ -32,7 +32,9 @@ const ROWS: Row[] = [
   { file: 'user-windows/bp-ascii_write_av.dmp', image: 'crashme.exe', category: 'application', bucket: AV('INVALID_POINTER_WRITE', 'crashme.exe') },
   { file: 'user-windows/bp-ascii_write_av_arg_to_call.dmp', image: 'crashme.exe', category: 'application', bucket: AV('INVALID_POINTER_WRITE', 'crashme.exe') },
   // Executes stack memory: no module at the IP, the caller found by scanning is blamed.
-  { file: 'user-windows/bp-exec_av_on_stack.dmp', image: 'crashme1.exe', category: 'application', bucket: AV('BAD_INSTRUCTION_PTR', 'crashme1.exe') },
+  // Execution on the stack: the frame-pointer chain above the wild frame holds only kernel32 and
+  // ntdll (breakpad finds the same), so no module is blamed (a scan hit used to blame crashme1.exe).
+  { file: 'user-windows/bp-exec_av_on_stack.dmp', image: null, category: 'application', bucket: AV('BAD_INSTRUCTION_PTR', 'Unknown_Image') },
   // breakpad minidump2.stackwalk.out: test_app.exe, EXCEPTION_ACCESS_VIOLATION_WRITE at 0x45.
   { file: 'user-windows/bp-minidump2.dmp', image: 'test_app.exe', category: 'application', bucket: AV('NULL_POINTER_WRITE', 'test_app.exe') },
   { file: 'user-windows/bp-minidump_32bit_crash_addr.dmp', image: 'test_app.exe', category: 'application', bucket: AV('NULL_POINTER_WRITE', 'test_app.exe') },
@@ -56,9 +58,13 @@ const ROWS: Row[] = [
   { file: 'user-windows/moz-windows-x86_64.dmp', image: 'xul.dll', category: 'application', bucket: 'BREAKPOINT_80000003_xul.dll' },
   { file: 'user-windows/rm-invalid-parameter.dmp', image: 'CrashTest.exe', category: 'application', bucket: 'INVALID_PARAMETER_c000000d_CrashTest.exe' },
   // calc.exe with a breakpoint in ntdll on a non-first thread: a debugger break-in.
-  { file: 'user-windows/rz-calc.dmp', image: 'calc.exe', category: 'application', bucket: 'hang_calc.exe', kind: 'hang', trigger: 'manual-debugger' },
+  // A debugger break-in: the frames are the exception thread's (DbgBreakPoint in ntdll, as WinDbg
+  // buckets it), no longer the first thread's.
+  { file: 'user-windows/rz-calc.dmp', image: 'ntdll.dll', category: 'application', bucket: 'hang_ntdll.dll', kind: 'hang', trigger: 'manual-debugger' },
   // CrashContext: MyProject!FDebug::AssertFailed().
-  { file: 'user-windows/sentry-unreal-UE4Minidump.dmp', image: 'MyProject.exe', category: 'application', bucket: 'APPLICATION_ASSERT_1_MyProject.exe' },
+  // SP lies outside the thread's recorded stack memory: nothing is scanned (MyProject.exe came
+  // from scanning an unrelated region) and the verdict says the stack is not in the dump.
+  { file: 'user-windows/sentry-unreal-UE4Minidump.dmp', image: null, category: 'application', bucket: 'APPLICATION_ASSERT_1_Unknown_Image' },
   {
     file: 'user-windows/ue4-editor-ensure-UE4Minidump.dmp',
     image: 'UE4Editor-CoreUObject.dll',

@@ -70,7 +70,7 @@ describe('engine verdicts', () => {
     const v = await analyze(facts);
     expect(v.frames.filter((f) => f.trust === 'scan')).toEqual([]);
     expect(v.probableCause.module).toBeNull();
-    expect(v.probableCause.reason).toContain('stack (at 0xffff800000100000) is not in the dump');
+    expect(v.probableCause.reason).toContain('stack of thread 4 (at 0xffff800000100000) is not in the dump');
     expect(v.trail?.some((t) => t.field === 'note' && String(t.to).includes('not in the dump'))).toBe(true);
   });
 

@@ -1,27 +1,25 @@
 // Candidate frames for the probable cause, strongest first: the fault addresses named by the bug
-// check or exception record ("fault"), the context instruction pointer ("context"), then a scan of
-// the focus thread's stack bytes for values that land inside a loaded or unloaded module ("scan").
+// check or exception record ("fault"), then the focus thread's walked stack (src/unwind): its
+// context frame, then callers found by CFI, frame pointer or, last, a validated scan.
 
-import type { DumpFacts, ThreadFacts, CpuContext } from '../facts/types.js';
-import type { ReportFrame } from '../report.js';
-import { LIMITS } from '../../limits.js';
+import type { DumpFacts, ThreadFacts } from '../facts/types.js';
+import type { ReportFrame, ReportThreadFrame } from '../report.js';
 import { hex } from '../../util/hex.js';
 import type { ModuleHit, ModuleIndex } from '../modules.js';
 import type { Hint } from '../rules/types.js';
 import type { OwnerTable, OwnerMatch } from '../triage-ini.js';
-
-/** Scan frames kept (the cause is nearly always in the first few dozen). */
-export const MAX_SCAN_FRAMES = 256;
-/** Bytes read from the stack per I/O. */
-const SCAN_CHUNK = 16 * 1024;
+import type { StackSet, ThreadStack } from '../stacks.js';
+import type { WalkFrame } from '../../unwind/frame.js';
 
 export interface Frame {
   address: bigint;
-  trust: 'fault' | 'context' | 'scan';
+  trust: 'fault' | 'context' | 'cfi' | 'frame-pointer' | 'scan';
   hit?: ModuleHit;
   stackAddress?: bigint;
   label?: string;
   owner?: OwnerMatch | null;
+  /** A scan hit past the end of the walk (a weak blame candidate, not a frame of the walk). */
+  beyondWalk?: boolean;
 }
 
 export function focusThread(facts: DumpFacts, focusThreadId?: number): ThreadFacts | undefined {
@@ -33,9 +31,11 @@ export function focusThread(facts: DumpFacts, focusThreadId?: number): ThreadFac
   return facts.threads.find((t) => t.crashing) ?? (id !== undefined ? facts.threads.find((t) => t.id === id) : undefined);
 }
 
-function contextOf(facts: DumpFacts, t: ThreadFacts | undefined, focusThreadId?: number): CpuContext | undefined {
-  if (focusThreadId === undefined && facts.exception?.context && (!t || t.id === facts.exception.threadId)) return facts.exception.context;
-  return t?.context;
+/** Module of a walked frame: loaded (from the walk) or, failing that, an unloaded module's range. */
+function hitOf(f: WalkFrame, modules: ModuleIndex): ModuleHit | undefined {
+  const lookup = f.index === 0 ? f.ip : f.ip - 1n;
+  const hit = modules.find(lookup);
+  return hit ? { ...hit, offset: f.ip - hit.module.base } : undefined;
 }
 
 export async function collectFrames(
@@ -43,6 +43,7 @@ export async function collectFrames(
   hints: Hint[],
   modules: ModuleIndex,
   owners: OwnerTable,
+  stacks: StackSet,
   focusThreadId?: number,
 ): Promise<Frames> {
   const frames: Frames = [];
@@ -62,79 +63,24 @@ export async function collectFrames(
     }
   }
   const t = focusThread(facts, focusThreadId);
-  const ctx = contextOf(facts, t, focusThreadId);
-  if (ctx && ctx.ip !== 0n && !seen.has(ctx.ip)) {
-    seen.add(ctx.ip);
-    push({ address: ctx.ip, trust: 'context' });
+  const walked = t ? stacks.threads.get(t.id) : undefined;
+  if (t) frames.threadId = t.id;
+  if (walked) {
+    frames.walk = walked;
+    for (const w of walked.frames) {
+      if (w.index === 0 && seen.has(w.ip)) continue;
+      push({ address: w.ip, trust: w.trust, hit: hitOf(w, modules), stackAddress: w.stackAddress });
+    }
+    const sp = walked.frames[0]?.sp;
+    if (sp !== undefined && (walked.spOutsideStack || (walked.frames.length <= 1 && !(await facts.memory.read(sp, facts.pointerSize))))) {
+      frames.stackMissingAt = sp;
+    }
   }
-  const missing = await scanStack(facts, t, ctx, modules, (address, stackAddress, hit) => {
-    push({ address, trust: 'scan', stackAddress, hit });
-  });
-  if (missing !== undefined) frames.stackMissingAt = missing;
   return frames;
 }
 
-/** Frames, and where the focus thread's stack should have been when none of it is in the dump. */
-export type Frames = Frame[] & { stackMissingAt?: bigint };
-
-async function scanStack(
-  facts: DumpFacts,
-  t: ThreadFacts | undefined,
-  ctx: CpuContext | undefined,
-  modules: ModuleIndex,
-  onHit: (address: bigint, stackAddress: bigint, hit: ModuleHit) => void,
-): Promise<bigint | undefined> {
-  const ps = facts.pointerSize;
-  let start = ctx?.sp ?? t?.stack?.startAddress;
-  if (start === undefined) return undefined;
-  let end = start + BigInt(LIMITS.maxStackScanBytes);
-  if (t?.stack) {
-    const sEnd = t.stack.startAddress + BigInt(t.stack.size);
-    if (start >= t.stack.startAddress && start < sEnd) end = sEnd;
-    else if (ctx?.sp === undefined || start < t.stack.startAddress || start >= sEnd) {
-      start = t.stack.startAddress;
-      end = sEnd;
-    }
-  }
-  start -= start % BigInt(ps);
-  if (end - start > BigInt(LIMITS.maxStackScanBytes)) end = start + BigInt(LIMITS.maxStackScanBytes);
-  let found = 0;
-  const lowHi = Number(modules.lowest >> 32n);
-  const highHi = Number((modules.highest - 1n) >> 32n);
-  const lowest = Number(modules.lowest);
-  const highest = Number(modules.highest);
-  for (let at = start; at < end && found < MAX_SCAN_FRAMES; ) {
-    const want = Number(end - at < BigInt(SCAN_CHUNK) ? end - at : BigInt(SCAN_CHUNK));
-    const bytes = await facts.memory.readPrefix(at, want);
-    // The rest of the stack is not in the dump; none of it at all is worth saying.
-    if (bytes.length < ps) return at === start ? start : undefined;
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const n = bytes.length - (bytes.length % ps);
-    for (let o = 0; o < n && found < MAX_SCAN_FRAMES; o += ps) {
-      // Most stack slots are small integers or other data: reject them on the high 32 bits as a
-      // plain number before making a BigInt (a 256 KiB scan is 32 K slots).
-      let v: bigint;
-      if (ps === 8) {
-        const hi = dv.getUint32(o + 4, true);
-        if (hi < lowHi || hi > highHi) continue;
-        v = dv.getBigUint64(o, true);
-      } else {
-        const v32 = dv.getUint32(o, true);
-        if (v32 < lowest || v32 >= highest) continue;
-        v = BigInt(v32);
-      }
-      if (v < modules.lowest || v >= modules.highest) continue;
-      const hit = modules.find(v);
-      // A return address is never the first byte of an image (that is the MZ header).
-      if (!hit || hit.offset < 0x1000n) continue;
-      onHit(v, at + BigInt(o), hit);
-      found++;
-    }
-    if (bytes.length < want) return undefined;
-    at += BigInt(bytes.length);
-  }
-  return undefined;
-}
+/** Frames, the thread they are from, and where its stack should have been when it is not in the dump. */
+export type Frames = Frame[] & { stackMissingAt?: bigint; threadId?: number; walk?: ThreadStack };
 
 export function frameToReport(f: Frame, index: number): ReportFrame {
   const r: ReportFrame = {
@@ -150,5 +96,55 @@ export function frameToReport(f: Frame, index: number): ReportFrame {
   if (f.stackAddress !== undefined) r.stackAddress = hex(f.stackAddress);
   if (f.owner?.strength === 'ignore') r.ignored = true;
   if (f.owner && f.owner.strength !== 'ignore') r.owner = f.owner.entry.owner;
+  if (f.beyondWalk) r.beyondWalk = true;
+  return r;
+}
+
+/** Slots scanned past the end of a walk, at most (the old whole-stack scan's reach). */
+const BEYOND_WALK_BYTES = 64 * 1024;
+const BEYOND_WALK_HITS = 256;
+
+/**
+ * Module addresses in the stack memory above where a walk ended: weak blame candidates for a
+ * walk that stopped on system code. Only the thread's own recorded stack is read.
+ */
+export async function scanBeyondWalk(facts: DumpFacts, walk: ThreadStack, modules: ModuleIndex): Promise<Frame[]> {
+  const last = walk.frames[walk.frames.length - 1];
+  if (!last || walk.spOutsideStack) return [];
+  const t = facts.threads.find((th) => th.id === walk.threadId);
+  const ps = facts.pointerSize;
+  let start = last.sp + BigInt(ps) - (last.sp % BigInt(ps));
+  let end = start + BigInt(BEYOND_WALK_BYTES);
+  if (t?.stack) {
+    const sEnd = t.stack.startAddress + BigInt(t.stack.size);
+    if (start < t.stack.startAddress || start >= sEnd) return [];
+    if (end > sEnd) end = sEnd;
+  }
+  const bytes = await facts.memory.readPrefix(start, Number(end - start));
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Frame[] = [];
+  for (let o = 0; o + ps <= bytes.length && out.length < BEYOND_WALK_HITS; o += ps) {
+    const v = ps === 8 ? dv.getBigUint64(o, true) : BigInt(dv.getUint32(o, true));
+    if (v < modules.lowest || v >= modules.highest) continue;
+    const hit = modules.find(v - 1n);
+    // A return address is never in an image's first page (the headers).
+    if (!hit || hit.offset < 0x1000n) continue;
+    out.push({ address: v, trust: 'scan', hit: { ...hit, offset: v - hit.module.base }, stackAddress: start + BigInt(o), beyondWalk: true });
+  }
+  void start;
+  return out;
+}
+
+/** One walked frame as `threads[].frames[]` shows it. */
+export function walkFrameToReport(w: WalkFrame, modules: ModuleIndex): ReportThreadFrame {
+  const hit = hitOf(w, modules);
+  const r: ReportThreadFrame = { index: w.index, address: hex(w.ip), trust: w.trust, sp: hex(w.sp) };
+  if (hit) {
+    r.module = hit.module.name;
+    r.offset = hex(hit.offset);
+    if (hit.unloaded) r.unloaded = true;
+  }
+  if (w.cfa !== undefined) r.cfa = hex(w.cfa);
+  if (w.stackAddress !== undefined) r.stackAddress = hex(w.stackAddress);
   return r;
 }

@@ -9,8 +9,9 @@ import { baseBugcheckCode, bugcheckName, categoryHint, exceptionName, subcodeInf
 import type { ModuleIndex } from '../modules.js';
 import type { Finding, Hint } from '../rules/types.js';
 import type { OwnerTable } from '../triage-ini.js';
-import { collectFrames, frameToReport, type Frame, type Frames } from './frames.js';
+import { collectFrames, focusThread, frameToReport, scanBeyondWalk, type Frame, type Frames } from './frames.js';
 import type { VerdictBuilder } from './verdict.js';
+import { walkThreads, type StackSet, type UnwinderFactory } from '../stacks.js';
 
 export interface PipelineState {
   facts: DumpFacts;
@@ -20,6 +21,10 @@ export interface PipelineState {
   owners: OwnerTable;
   frames: Frames;
   cause: Frame | null;
+  /** Unwind sources per module (symbol files, images in the dump). */
+  unwinders?: UnwinderFactory;
+  /** Every thread's walked stack (set by the frames stage). */
+  stacks?: StackSet;
 }
 
 export interface Stage {
@@ -77,6 +82,8 @@ function triggerPhrase(trigger: string): string {
   return t[trigger] ?? trigger;
 }
 
+const noUnwinders: UnwinderFactory = async () => undefined;
+
 export const STAGES: Stage[] = [
   {
     name: 'defaults',
@@ -117,17 +124,19 @@ export const STAGES: Stage[] = [
     applies: () => true,
     async apply(s) {
       const focus = first(s.findings, 'focusThreadId');
-      s.frames = await collectFrames(s.facts, hintsByPriority(s.findings), s.modules, s.owners, focus);
-      s.verdict.setFrames('frames', s.frames.map(frameToReport));
+      const focusId = focus ?? focusThread(s.facts)?.id;
+      s.stacks = await walkThreads(s.facts, s.modules, s.unwinders ?? noUnwinders, focusId);
+      s.frames = await collectFrames(s.facts, hintsByPriority(s.findings), s.modules, s.owners, s.stacks, focus);
+      s.verdict.setFrames('frames', s.frames.map(frameToReport), s.frames.threadId);
       if (s.frames.stackMissingAt !== undefined) {
-        s.verdict.note('frames', `the focus thread's stack at ${hex(s.frames.stackMissingAt)} is not in the dump: no stack frames could be scanned`);
+        s.verdict.note('frames', `the stack of thread ${s.frames.threadId ?? '?'} at ${hex(s.frames.stackMissingAt)} is not in the dump: no caller could be found`);
       }
     },
   },
   {
     name: 'probable-cause',
     applies: () => true,
-    apply(s) {
+    async apply(s) {
       const v = s.verdict;
       const cap = minConfidenceCap(s.findings);
       const blame = first(s.findings, 'blame');
@@ -151,7 +160,31 @@ export const STAGES: Stage[] = [
         v.setCause('probable-cause', { module: null, image: null, address: null, offset: null, confidence: 0, reason: `No module is blamed: ${why.message}.` });
         return;
       }
-      const picked = pickCause(s.frames);
+      // Execution outside every module (DEP, JIT, a smashed return address): the wild frame is
+      // reported, and a caller is blamed only when a trusted frame (context, CFI, frame pointer)
+      // names it; scan hits are not evidence here.
+      const wild = s.frames.walk?.frames[0];
+      const wildAt = wild && !s.modules.find(wild.ip) ? wild.ip : undefined;
+      const trusted = (f: Frame) => f.trust !== 'scan';
+      let candidates: Frame[] = wildAt !== undefined ? s.frames.filter(trusted) : s.frames;
+      let picked = pickCause(candidates);
+      if (wildAt !== undefined && picked && picked.strength === 'last') picked = undefined;
+      // A walk that ended on system code only (no unwind data, a frame-pointer chain that breaks):
+      // the rest of the stack is scanned, weakly, for a module that can be blamed.
+      if (wildAt === undefined && (!picked || picked.strength === 'last') && s.frames.stackMissingAt === undefined && s.frames.walk) {
+        const extra = await scanBeyondWalk(s.facts, s.frames.walk, s.modules);
+        for (const f of extra) {
+          f.owner = f.hit ? s.owners.lookup(f.hit.module.name) : null;
+        }
+        const better = pickCause(extra);
+        if (better && (!picked || better.strength !== 'last')) {
+          candidates = [...candidates, ...extra];
+          picked = better;
+          s.verdict.setFrames('probable-cause', [...s.frames, better.frame].map(frameToReport), s.frames.threadId);
+        }
+      }
+      // With the stack missing, a system module met at the fault is no more than a guess.
+      if (picked && picked.strength === 'last' && s.frames.stackMissingAt !== undefined) picked = undefined;
       if (!picked) {
         v.setCause('probable-cause', {
           module: null,
@@ -160,15 +193,30 @@ export const STAGES: Stage[] = [
           offset: null,
           confidence: 0,
           reason:
-            (s.frames.length === 0 ? 'No fault address, context or stack memory in the dump points at a module.' : 'No frame lands in a module that can be blamed.') +
-            (s.frames.stackMissingAt !== undefined ? ` The focus thread's stack (at ${hex(s.frames.stackMissingAt)}) is not in the dump.` : ''),
+            (wildAt !== undefined
+              ? `Execution at ${hex(wildAt)} is outside every loaded module (code on the stack or heap, JIT code, or a smashed return address), and no frame found by unwinding names a module to blame.`
+              : s.frames.length === 0
+                ? 'No fault address, context or stack memory in the dump points at a module.'
+                : 'No frame lands in a module that can be blamed.') +
+            (s.frames.stackMissingAt !== undefined ? ` The stack of thread ${s.frames.threadId ?? '?'} (at ${hex(s.frames.stackMissingAt)}) is not in the dump.` : ''),
         });
         return;
       }
       s.cause = picked.frame;
       const f = picked.frame;
       const hit = f.hit!;
-      const base = f.trust === 'fault' ? (f.label?.startsWith('Faulting') || f.label?.startsWith('Exception') ? 0.9 : 0.8) : f.trust === 'context' ? 0.7 : 0.45;
+      const base =
+        f.trust === 'fault'
+          ? f.label?.startsWith('Faulting') || f.label?.startsWith('Exception')
+            ? 0.9
+            : 0.8
+          : f.trust === 'context'
+            ? 0.7
+            : f.trust === 'cfi' || f.trust === 'frame-pointer'
+              ? 0.6
+              : f.beyondWalk
+                ? 0.35
+                : 0.45;
       const strength = picked.strength === 'definite' ? 0 : picked.strength === 'maybe' ? 0.15 : 0.25;
       const confidence = Math.round(Math.max(0.1, Math.min(base - strength, cap)) * 100) / 100;
       const how =
@@ -176,7 +224,13 @@ export const STAGES: Stage[] = [
           ? `the ${f.label ?? 'fault address'} ${hex(f.address)} is inside it`
           : f.trust === 'context'
             ? `the thread's instruction pointer ${hex(f.address)} is inside it`
-            : `a return address ${hex(f.address)} found by scanning the stack at ${hex(f.stackAddress ?? 0n)} is inside it (no unwind information: a scan can be fooled by stale values)`;
+            : f.trust === 'cfi'
+              ? `the return address ${hex(f.address)}, found by unwinding with unwind data (CFI), is inside it`
+              : f.trust === 'frame-pointer'
+                ? `the return address ${hex(f.address)}, found by following the frame-pointer chain, is inside it`
+                : f.beyondWalk
+                  ? `a return address ${hex(f.address)} found by scanning the stack at ${hex(f.stackAddress ?? 0n)}, past where the unwind ended, is inside it (a scan can be fooled by stale values)`
+                  : `a return address ${hex(f.address)} found by scanning the stack at ${hex(f.stackAddress ?? 0n)} is inside it (no unwind information: a scan can be fooled by stale values)`;
       const weak = picked.strength === 'definite' ? '' : picked.strength === 'maybe' ? ', and no more specific module was found below it' : ', and nothing else on the stack could be blamed';
       v.setCause('probable-cause', {
         module: moduleName(hit.module.name),

@@ -49,8 +49,9 @@ export class VerdictBuilder {
     this.trail.push({ stage, field: 'probableCause', from: from.module ?? from.reason, to: cause.module ?? cause.reason });
   }
 
-  setFrames(stage: string, frames: ReportFrame[]): void {
+  setFrames(stage: string, frames: ReportFrame[], threadId?: number): void {
     this.v.frames = frames;
+    if (threadId !== undefined) this.v.frameThreadId = threadId;
     this.trail.push({ stage, field: 'frames', from: null, to: `${frames.length} frames` });
   }
 

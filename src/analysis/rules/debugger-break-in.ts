@@ -28,7 +28,6 @@ export default defineRule({
           hint: {
             kind: 'hang',
             trigger: 'manual-debugger',
-            focusThreadId: first.id,
             bucketClass: 'hang',
             maxConfidence: 0.4,
             priority: 6,

@@ -8,6 +8,7 @@ ruleTester.run('debugger-break-in', rule, {
     { name: 'breakpoint in ntdll on the first thread', facts: userFacts({ code: 0x80000003, address: 0x7ff800001000n, threadId: 1 }) },
   ],
   invalid: [
-    { name: 'ntdll breakpoint on an injected thread', facts: userFacts({ code: 0x80000003, address: 0x7ff800001000n, threadId: 2 }), findings: [{ messageId: 'breakIn', hint: { kind: 'hang', trigger: 'manual-debugger', focusThreadId: 1 } }] },
+    // No focusThreadId: the frames are the exception thread's, as WinDbg shows a break-in.
+    { name: 'ntdll breakpoint on an injected thread', facts: userFacts({ code: 0x80000003, address: 0x7ff800001000n, threadId: 2 }), findings: [{ messageId: 'breakIn', hint: { kind: 'hang', trigger: 'manual-debugger' } }] },
   ],
 });

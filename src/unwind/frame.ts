@@ -1,0 +1,67 @@
+// The walker's frame and the per-module unwind sources it asks, in order, for a caller.
+
+import type { ModuleFacts } from '../analysis/facts/types.js';
+import type { FrameTrust, RegisterSet, UnwindProblem, UnwindStep } from './types.js';
+import type { StackMemory } from './stack-memory.js';
+
+export interface ModuleRef {
+  module: ModuleFacts;
+  offset: bigint;
+}
+
+export interface WalkFrame {
+  index: number;
+  /** Instruction pointer register: the faulting or current instruction for frame 0, the return address for callers. */
+  ip: bigint;
+  sp: bigint;
+  trust: FrameTrust;
+  /** Registers known in this frame (context: all; callers: what the unwind recovered). */
+  registers: RegisterSet;
+  /** Canonical frame address, when CFI or unwind data computed one. */
+  cfa?: bigint;
+  /** Stack slot the return address was read from (scan, frame pointer, CFI with a plain slot). */
+  stackAddress?: bigint;
+  /** The module holding the frame's instruction (looked up at ip for frame 0, ip - 1 for callers). */
+  module?: ModuleRef;
+  /** x86 STACK WIN parameter size of this frame's function (the next frame's .cbCalleeParams). */
+  winParameterSize?: number;
+}
+
+/** Breakpad STACK WIN record, as src/formats/breakpad-sym gives it. */
+export interface WinFrameRecord {
+  type: number;
+  parameterSize: number;
+  savedRegisterSize: number;
+  localSize: number;
+  prologSize: number;
+  hasProgramString: boolean;
+  programString?: string;
+  allocatesBasePointer?: boolean;
+}
+
+/**
+ * What a module offers to unwind its code. Every member is optional: a module with no symbol file
+ * and no image in the dump offers nothing, and the walker falls back to frame pointers and scans.
+ */
+export interface ModuleUnwinder {
+  /** Where the unwind data came from, for the report ("ntdll.sym", "image in dump", ...). */
+  source?: string;
+  /** Breakpad STACK CFI for `rva`: the caller's registers, with `.cfa` and `.ra`; undefined when no record covers it. */
+  cfiCaller?(rva: number, callee: RegisterSet, stack: StackMemory, pointerSize: 4 | 8): Promise<RegisterSet | UnwindProblem | undefined>;
+  /** Breakpad STACK WIN (x86) covering `rva`. */
+  winInfo?(rva: number): Promise<WinFrameRecord | undefined>;
+  /** Evaluates a STACK WIN program: every variable assigned, or a problem. */
+  evaluateWin?(program: string, dictionary: Map<string, bigint>, stack: StackMemory): Promise<{ values: Map<string, bigint>; assigned: Set<string> } | UnwindProblem>;
+  /** One step of the image's own unwind data (x64 .pdata/.xdata, ARM64 .pdata). */
+  imageStep?(callee: RegisterSet, stack: StackMemory): Promise<UnwindStep | UnwindProblem | undefined>;
+  /** With a symbol file: whether `rva` resolves to a function (breakpad's check on scanned addresses). Undefined: no symbols. */
+  hasFunction?(rva: number): Promise<boolean | undefined>;
+  /** With the image's section table: whether `rva` is in an executable section. Undefined: not known. */
+  isExecutable?(rva: number): boolean | undefined;
+  /** Code bytes of the image, where the dump holds them (for the call-before-return check). */
+  codeBytes?(rva: number, length: number): Promise<Uint8Array | undefined>;
+}
+
+export function isProblem(x: unknown): x is UnwindProblem {
+  return typeof x === 'object' && x !== null && 'code' in x && 'message' in x && !(x instanceof Map);
+}

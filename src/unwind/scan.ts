@@ -1,0 +1,104 @@
+// The last resort of every architecture: scan the stack for a word that looks like a return
+// address. Breakpad's rule (StackWalker::ScanForReturnAddress): words from `start` up, 40 of them
+// (160 right after the context frame); a word counts when `word - 1` lies in a loaded module and,
+// where that module has a symbol file, resolves to a function. Ours adds two checks where the dump
+// can answer them (breakpad has neither): the address must lie in an executable section when the
+// module's section table is known, and the bytes before it must decode as a call when the code is
+// in the dump.
+
+import type { ModuleRef, ModuleUnwinder } from './frame.js';
+import type { StackMemory } from './stack-memory.js';
+
+export const SCAN_WORDS = 40;
+export const SCAN_WORDS_AFTER_CONTEXT = SCAN_WORDS * 4;
+
+export interface ScanEnv {
+  pointerSize: 4 | 8;
+  arch: 'x86' | 'x64' | 'arm64';
+  stack: StackMemory;
+  findModule(address: bigint): ModuleRef | undefined;
+  unwinder(ref: ModuleRef): Promise<ModuleUnwinder | undefined>;
+}
+
+export interface ScanHit {
+  /** Stack slot holding the return address. */
+  location: bigint;
+  /** The return address. */
+  ip: bigint;
+}
+
+/** Length of an `FF /2` (call near, indirect) instruction from its ModRM and SIB bytes. */
+function indirectCallLength(modrm: number, sib: number | undefined): number {
+  const mod = modrm >> 6;
+  const rm = modrm & 7;
+  if (mod === 3) return 2;
+  let len = 2;
+  if (rm === 4) {
+    len += 1;
+    if (mod === 0 && sib !== undefined && (sib & 7) === 5) len += 4;
+  } else if (mod === 0 && rm === 5) len += 4;
+  if (mod === 1) len += 1;
+  if (mod === 2) len += 4;
+  return len;
+}
+
+/** Whether the `before` bytes (ending right at the return address) end with a call instruction. */
+export function endsWithCall(before: Uint8Array, arch: 'x86' | 'x64' | 'arm64'): boolean {
+  const n = before.length;
+  if (arch === 'arm64') {
+    if (n < 4) return false;
+    const insn = (before[n - 4]! | (before[n - 3]! << 8) | (before[n - 2]! << 16) | (before[n - 1]! << 24)) >>> 0;
+    if ((insn & 0xfc000000) >>> 0 === 0x94000000) return true; // BL
+    if ((insn & 0xfffffc1f) >>> 0 === 0xd63f0000) return true; // BLR
+    if ((insn & 0xfffff800) >>> 0 === 0xd63f0800) return true; // BLRAA/BLRAB/BLRAAZ/BLRABZ
+    return false;
+  }
+  if (n >= 5 && before[n - 5] === 0xe8) return true;
+  for (let len = 2; len <= 7 && len <= n; len++) {
+    const at = n - len;
+    if (before[at] !== 0xff) continue;
+    const modrm = before[at + 1]!;
+    if (((modrm >> 3) & 7) !== 2) continue;
+    if (indirectCallLength(modrm, before[at + 2]) === len) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether `address` (a return address minus one: the call's last byte) is a plausible place to
+ * return into. Undefined answers (no symbols, no section table, no code bytes) do not reject.
+ */
+export async function instructionSeemsValid(env: ScanEnv, returnAddress: bigint): Promise<boolean> {
+  const ref = env.findModule(returnAddress - 1n);
+  if (!ref) return false;
+  const u = await env.unwinder(ref);
+  if (!u) return true;
+  const rva = Number(ref.offset);
+  if (u.hasFunction) {
+    const has = await u.hasFunction(rva);
+    if (has === false) return false;
+  }
+  if (u.isExecutable && u.isExecutable(rva) === false) return false;
+  if (u.codeBytes) {
+    const want = env.arch === 'arm64' ? 4 : 7;
+    const start = Number(ref.offset + 1n) - want;
+    if (start >= 0) {
+      const code = await u.codeBytes(start, want);
+      if (code && !endsWithCall(code, env.arch)) return false;
+    }
+  }
+  return true;
+}
+
+/** Breakpad's scan: `words + 1` slots from `start` (inclusive bound, as breakpad loops). */
+export async function scanForReturnAddress(env: ScanEnv, start: bigint, words: number): Promise<ScanHit | undefined> {
+  const ps = BigInt(env.pointerSize);
+  const last = start + BigInt(words) * ps;
+  for (let location = start; location <= last; location += ps) {
+    const ip = await env.stack.word(location, env.pointerSize);
+    if (ip === undefined) return undefined;
+    if (ip === 0n) continue;
+    if (await instructionSeemsValid(env, ip)) return { location, ip };
+  }
+  return undefined;
+}
