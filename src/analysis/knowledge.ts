@@ -80,6 +80,7 @@ export const LIST_FILES = [
   'exceptions.tsv',
   'fast-fail-codes.tsv',
   'hang-bugchecks.txt',
+  'hresults.tsv',
   'manual-bugchecks.txt',
   'live-dump-bugchecks.txt',
   'wait-functions.txt',
