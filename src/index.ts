@@ -1,71 +1,7 @@
 // Node entry: openDump(path), triageFile(path), scanDumps(root).
 
-import { FileSource, type ByteSource } from './reader/byte-source.js';
-import { openDumpFromSource, triage, wrapUnexpected } from './core.js';
-import type { Dump, OpenOptions } from './formats/dump.js';
-import type { TriageOptions } from './defaults.js';
-import type { TriageReport } from './analysis/report.js';
-
 export * from './core.js';
+export { openDump, triageFile, triageSource, type TriageFileOptions } from './triage-file.js';
 export { scanDumps } from './scan/scan.js';
 export { releaseWorkers } from './scan/pool.js';
 export type { ScanOptions, ScanResult } from './scan/scan.js';
-
-/** FileSource.open with the path on every error. */
-async function openFile(path: string): Promise<FileSource> {
-  try {
-    return await FileSource.open(path);
-  } catch (e) {
-    throw wrapUnexpected(e, path);
-  }
-}
-
-/** Open a dump file read-only. Close the handle when done. */
-export async function openDump(path: string, opts: OpenOptions = {}): Promise<Dump> {
-  const source = await openFile(path);
-  try {
-    return await openDumpFromSource(source, opts);
-  } catch (e) {
-    await source.close().catch(() => undefined);
-    throw wrapUnexpected(e, path);
-  }
-}
-
-export interface TriageFileOptions extends TriageOptions, OpenOptions {
-  /** VMware / ESXi log files or folders to correlate with (issue 6). */
-  vmLogs?: string[];
-}
-
-/** Open, triage and close one dump file. */
-export async function triageFile(path: string, opts: TriageFileOptions = {}): Promise<TriageReport> {
-  const source = await openFile(path);
-  try {
-    return await triageSource(source, path, opts);
-  } finally {
-    await source.close();
-  }
-}
-
-/**
- * Triage a dump from an open source (the scan opens each file once, sniffs it and triages it
- * through the same handle). Closes the dump it opens, and so the source.
- */
-export async function triageSource(source: ByteSource, path: string, opts: TriageFileOptions = {}): Promise<TriageReport> {
-  let dump: Dump;
-  try {
-    dump = await openDumpFromSource(source, opts);
-  } catch (e) {
-    throw wrapUnexpected(e, path);
-  }
-  try {
-    const report = await triage(dump, opts, path);
-    if (opts.vmLogs && opts.vmLogs.length > 0) {
-      const { correlateReport } = await import('./vmlog/correlate-report.js');
-      await correlateReport(report, opts.vmLogs);
-    }
-    report.input.bytesRead = dump.source.bytesRead;
-    return report;
-  } finally {
-    await dump.close();
-  }
-}

@@ -27,8 +27,9 @@ function imports(file: string): string[] {
 }
 
 /** Layer of a project path, in dependency order; a file may import only its own layer or lower ones.
- *  analysis/facts holds the format-neutral fact types the formats build, so it sits below formats. */
-const LAYERS = ['native-structs', 'src/util', 'src/errors', 'src/limits', 'src/reader', 'src/analysis/facts', 'src/formats', 'src/analysis', 'src/vmlog', 'src/scan', 'src/cli'];
+ *  analysis/facts holds the format-neutral fact types the formats build, so it sits below formats;
+ *  so does unwind/types, the register and step types the unwind-data readers in formats return. */
+const LAYERS = ['native-structs', 'src/util', 'src/errors', 'src/limits', 'src/reader', 'src/analysis/facts', 'src/unwind/types', 'src/formats', 'src/unwind', 'src/analysis', 'src/vmlog', 'src/scan', 'src/cli'];
 function layerOf(path: string): number {
   let best = -1;
   let bestLen = -1;
@@ -49,7 +50,7 @@ describe('architecture', () => {
   });
 
   it('src layers import only downwards (reader ← formats ← analysis ← vmlog/scan/cli)', () => {
-    const allowedUp = new Set(['src/index', 'src/core', 'src/defaults', 'src/types']);
+    const allowedUp = new Set(['src/index', 'src/core', 'src/triage-file', 'src/defaults', 'src/types']);
     for (const f of tsFiles(join(PROJECT_ROOT, 'src'))) {
       const from = relative(PROJECT_ROOT, f);
       const fromLayer = layerOf(from);
@@ -57,8 +58,8 @@ describe('architecture', () => {
         const target = i.replace(/\.js$/, '');
         if ([...allowedUp].some((a) => target === a || target.startsWith(`${a}/`))) {
           // entry points: only the CLI and scan (and index itself) may use them
-          if (target === 'src/index' || target === 'src/core') {
-            expect(['src/cli', 'src/scan', 'src/index', 'src/vmlog'].some((p) => from.startsWith(p)), `${from} imports entry ${target}`).toBe(true);
+          if (target === 'src/index' || target === 'src/core' || target === 'src/triage-file') {
+            expect(['src/cli', 'src/scan', 'src/index', 'src/triage-file', 'src/vmlog'].some((p) => from.startsWith(p)), `${from} imports entry ${target}`).toBe(true);
           }
           continue;
         }
@@ -69,6 +70,41 @@ describe('architecture', () => {
         expect(toLayer <= fromLayer || sideBySide(fromLayer, toLayer), `${from} (layer ${LAYERS[fromLayer]}) imports ${target} (layer ${LAYERS[toLayer]})`).toBe(true);
       }
     }
+  });
+
+  it('below the CLI nothing imports the package entry (the scan used to, a five-file cycle)', () => {
+    for (const f of tsFiles(join(PROJECT_ROOT, 'src'))) {
+      const from = relative(PROJECT_ROOT, f);
+      if (from.startsWith('src/cli/')) continue;
+      for (const i of imports(f)) expect(i.replace(/\.js$/, ''), `${from} imports the package entry`).not.toBe('src/index');
+    }
+  });
+
+  it('src has no import cycle of values (type-only imports are erased)', () => {
+    const graph = new Map<string, string[]>();
+    for (const f of tsFiles(join(PROJECT_ROOT, 'src'))) {
+      const text = readFileSync(f, 'utf8').replace(/^import type [^;]*;$/gm, '').replace(/^export type [^;]*;$/gm, '');
+      const deps: string[] = [];
+      for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        const spec = m[1] ?? m[2]!;
+        if (spec.startsWith('.')) deps.push(relative(PROJECT_ROOT, resolve(dirname(f), spec)).replace(/\.js$/, ''));
+      }
+      graph.set(relative(PROJECT_ROOT, f).replace(/\.ts$/, ''), deps);
+    }
+    const state = new Map<string, 1 | 2>();
+    const cycles: string[] = [];
+    const visit = (n: string, path: string[]) => {
+      if (state.get(n) === 2) return;
+      if (state.get(n) === 1) {
+        cycles.push([...path.slice(path.indexOf(n)), n].join(' -> '));
+        return;
+      }
+      state.set(n, 1);
+      for (const m of graph.get(n) ?? []) if (graph.has(m)) visit(m, [...path, n]);
+      state.set(n, 2);
+    };
+    for (const n of graph.keys()) visit(n, []);
+    expect(cycles).toEqual([]);
   });
 
   it('test/synth imports native-structs and itself only', () => {

@@ -7,7 +7,7 @@ import { describeNonDump, sniff } from '../formats/detect.js';
 import { isDumpError } from '../errors.js';
 import { toJsonText } from '../util/json.js';
 import type { TriageReport } from '../analysis/report.js';
-import type { TriageFileOptions } from '../index.js';
+import type { TriageFileOptions } from '../triage-file.js';
 import { digestReport, type ReportDigest, type ScanErrorInfo } from './digest.js';
 import { stallMs } from './read-ahead.js';
 
@@ -73,7 +73,7 @@ let triageCache: { key: string; fn: TriageFn } | undefined;
 async function loadTriage(mod: string | undefined): Promise<TriageFn> {
   const key = mod ?? '';
   if (triageCache?.key === key) return triageCache.fn;
-  const m = (mod ? await import(mod) : await import('../index.js')) as { triageFile: TriageFn };
+  const m = (mod ? await import(mod) : await import('../triage-file.js')) as { triageFile: TriageFn };
   triageCache = { key, fn: m.triageFile };
   return m.triageFile;
 }
@@ -115,13 +115,13 @@ function isoTime(ms: number): string {
   return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : String(ms);
 }
 
-type LibraryEntry = typeof import('../index.js');
+type LibraryEntry = typeof import('../triage-file.js');
 let library: LibraryEntry | undefined;
 let loading: Promise<LibraryEntry> | undefined;
 
 /** Load the library (decoders, engine, lists) now: a worker does it while the walk starts. */
 export function preloadLibrary(): Promise<LibraryEntry> {
-  loading ??= import('../index.js').then((m) => (library = m as LibraryEntry));
+  loading ??= import('../triage-file.js').then((m) => (library = m as LibraryEntry));
   return loading;
 }
 

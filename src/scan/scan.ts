@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type TriageReport } from '../analysis/report.js';
-import type { TriageFileOptions } from '../index.js';
+import type { TriageFileOptions } from '../triage-file.js';
 import { PathFilter } from './glob.js';
 import { walk, type WalkEntry } from './walk.js';
 import { createPool, type PoolMode } from './pool.js';
