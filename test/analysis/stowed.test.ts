@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDumpFromBytes, openDumpFromSource, type Dump } from '../../src/core.js';
+import { openDumpFromBytes, openDumpFromSource, triage, hex, type Dump } from '../../src/core.js';
 import { FileSource } from '../../src/reader/byte-source.js';
 import type { DumpFacts } from '../../src/analysis/facts/types.js';
 import { ModuleIndex } from '../../src/analysis/modules.js';
@@ -438,6 +438,55 @@ describe('real dumps (../shared/corpus/user-windows)', () => {
       } finally {
         await dump.close();
       }
+    }
+  });
+});
+
+describe('the verdict of a stowed exception (rule stowed-exception)', () => {
+  it('names the HRESULT in the bucket and blames the first non-system module of the stowed stack', async () => {
+    const dump = await openDumpFromBytes(stowedX64(), 'stowed.dmp');
+    try {
+      const r = await triage(dump);
+      expect(r.verdict.bucketId).toBe('STOWED_EXCEPTION_80004002_E_NOINTERFACE_Notes.exe');
+      expect(r.verdict.probableCause.image).toBe('Notes.exe');
+      expect(r.verdict.probableCause.address).toBe(hex(X64.app + 0x1f3cn));
+      const f = r.verdict.findings.find((x) => x.ruleId === 'stowed-exception' && x.messageId === 'stowed')!;
+      expect(f.message).toContain('HRESULT 0x80004002 (E_NOINTERFACE)');
+      expect(f.message).toContain('combase.dll+0x5e3a1, combase.dll+0x4b210, Windows.UI.Xaml.dll+0x1a2b3c, Notes.exe+0x1f3c');
+      // The second record (text form) is listed too.
+      expect(r.verdict.findings.some((x) => x.messageId === 'stowedText' && x.message.includes('0x8001010e (RPC_E_WRONG_THREAD)'))).toBe(true);
+    } finally {
+      await dump.close();
+    }
+  });
+
+  it('a stowed stack of system code only is blamed on its first module (combase.dll, as WER names it)', async () => {
+    const systemOnly = [X64.combase + 0x5e3a1n, X64.combase + 0x4b210n, X64.xaml + 0x1a2b3cn];
+    const bytes = x64Base()
+      .addException({ threadId: TID, code: STATUS_STOWED_EXCEPTION, address: FAIL_FAST_AT, parameters: [ARRAY, 1n] })
+      .addMemory(ARRAY, words([A], 8))
+      .addMemory(A, encodeStowed({ version: 2, resultCode: 0x80004002, form: 1, threadId: TID, exceptionAddress: systemOnly[0], words: systemOnly.length, stackTrace: A_STACK, nestedType: 'STOW', nested: 0n }, 8))
+      .addMemory(A_STACK, words(systemOnly, 8))
+      .build();
+    const dump = await openDumpFromBytes(bytes, 'stowed-system.dmp');
+    try {
+      const r = await triage(dump);
+      expect(r.verdict.bucketId).toBe('STOWED_EXCEPTION_80004002_E_NOINTERFACE_combase.dll');
+      expect(r.verdict.probableCause.image).toBe('combase.dll');
+    } finally {
+      await dump.close();
+    }
+  });
+
+  it('records not in the dump: a finding says so, and the bucket is the plain exception code', async () => {
+    const bytes = x64Base().addException({ threadId: TID, code: STATUS_STOWED_EXCEPTION, address: FAIL_FAST_AT, parameters: [ARRAY, 1n] }).build();
+    const dump = await openDumpFromBytes(bytes, 'stowed-absent.dmp');
+    try {
+      const r = await triage(dump);
+      expect(r.verdict.findings.some((x) => x.messageId === 'unreadable')).toBe(true);
+      expect(r.verdict.bucketId).not.toContain('STOWED_EXCEPTION_8');
+    } finally {
+      await dump.close();
     }
   });
 });

@@ -18,6 +18,7 @@ const loaders: Record<string, () => Promise<{ default: Rule }>> = {
   'manual-crash': () => import('./manual-crash.js'),
   'memory-corruption': () => import('./memory-corruption.js'),
   nmi: () => import('./nmi.js'),
+  'stowed-exception': () => import('./stowed-exception.js'),
   'unloaded-driver': () => import('./unloaded-driver.js'),
   'watchdog-bugcheck': () => import('./watchdog-bugcheck.js'),
 };
