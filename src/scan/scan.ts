@@ -148,6 +148,8 @@ export function fingerprint(opts: ScanOptions): string {
       rules: opts.rules ?? null,
       ini: opts.triageIniText ?? null,
       vmLogs: opts.vmLogs ?? null,
+      // Symbols change frames and blame: a new symbol path re-triages every file.
+      symbols: opts.symbolPaths ?? null,
       triageModule: opts.triageModule ?? null,
     }),
   );
@@ -224,6 +226,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     if (o.experimental !== undefined) triage.experimental = o.experimental;
     if (o.triageIniText !== undefined) triage.triageIniText = o.triageIniText;
     if (o.vmLogs !== undefined && o.vmLogs.length > 0) triage.vmLogs = o.vmLogs;
+    if (o.symbolPaths !== undefined && o.symbolPaths.length > 0) triage.symbolPaths = o.symbolPaths;
     let pool;
     try {
       pool = createPool({ jobs: o.jobs, mode: o.workers, workerScript: o.workerScript, timeoutMs: o.timeoutMs, keepWorkersMs: o.keepWorkersMs, jobOptions: { triage, triageModule: o.triageModule, ...(o.slowIoMs !== undefined ? { slowIoMs: o.slowIoMs } : {}) } });

@@ -3,7 +3,7 @@
 import type { CommandDef } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
 import { reportError } from './errors.js';
-import { readTriageIniOption } from '../triage-ini-option.js';
+import { readTriageIniOption, symbolPathsOption } from '../triage-ini-option.js';
 
 export const analyzeCommand: CommandDef = {
   command: ['$0 [files..]', 'analyze <files..>'],
@@ -16,13 +16,15 @@ export const analyzeCommand: CommandDef = {
       .option('brief', { type: 'boolean', default: false, describe: 'one line per dump' })
       .option('pretty', { type: 'boolean', default: false, describe: 'indent JSON' })
       .option('modules', { type: 'boolean', default: false, describe: 'list every module in the human report' })
+      .option('threads', { type: 'boolean', default: false, describe: 'print every thread\'s walked stack in the human report (as minidump-stackwalk does)' })
       .option('deep', { type: 'boolean', default: false, describe: 'allow whole-file work (full page maps)' })
       .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
       .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
       .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner); it wins over the built-in list' })
+      .option('symbols', { type: 'string', requiresArg: true, describe: 'symbol directory: a Breakpad store (NAME/DEBUGID/NAME.sym) or a folder of .exe/.dll/.sys (repeat for several)' })
       .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate' })
-      .group(['json', 'human', 'brief', 'pretty', 'modules'], 'Output:')
-      .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:'),
+      .group(['json', 'human', 'brief', 'pretty', 'modules', 'threads'], 'Output:')
+      .group(['deep', 'rules', 'experimental', 'triage-ini', 'symbols', 'vm-logs'], 'Analysis:'),
   run: async (args, io) => {
     const files = (args.files as string[] | undefined) ?? [];
     if (files.length === 0) {
@@ -31,6 +33,8 @@ export const analyzeCommand: CommandDef = {
     }
     const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage');
     if (triageIniText === null) return EXIT.usage;
+    const symbolPaths = symbolPathsOption(args.symbols, io, 'dumptriage');
+    if (symbolPaths === null) return EXIT.usage;
     // Loaded here, not at start-up: `dumptriage scan` and `--help` need none of the decoders.
     const [{ triageFile }, { toJson }, { renderHuman }, { renderBrief }] = await Promise.all([import('../../index.js'), import('../render/json.js'), import('../render/human.js'), import('../render/verdict.js')]);
     let code: number = EXIT.ok;
@@ -42,10 +46,11 @@ export const analyzeCommand: CommandDef = {
           experimental: Boolean(args.experimental),
           triageIniText,
           vmLogs: args.vmLogs as string[] | undefined,
+          symbolPaths,
         });
         if (args.json) io.stdout.write(`${toJson(report, Boolean(args.pretty))}\n`);
         else if (args.brief) io.stdout.write(`${renderBrief(report)}\n`);
-        else io.stdout.write(`${renderHuman(report, { allModules: Boolean(args.modules) })}${files.length > 1 ? '\n' : ''}`);
+        else io.stdout.write(`${renderHuman(report, { allModules: Boolean(args.modules), allThreads: Boolean(args.threads) })}${files.length > 1 ? '\n' : ''}`);
       } catch (e) {
         reportError(io, e, file);
         code = EXIT.badInput;

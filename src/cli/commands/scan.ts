@@ -3,7 +3,7 @@
 
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import { readTriageIniOption } from '../triage-ini-option.js';
+import { readTriageIniOption, symbolPathsOption } from '../triage-ini-option.js';
 import { resolve } from 'node:path';
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
@@ -57,10 +57,11 @@ export const scanCommand: CommandDef = {
       .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
       .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
       .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner)' })
+      .option('symbols', { type: 'string', requiresArg: true, describe: 'symbol directory: a Breakpad store (NAME/DEBUGID/NAME.sym) or a folder of .exe/.dll/.sys (repeat for several)' })
       .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate each dump with' })
       .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
       .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
-      .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:'),
+      .group(['deep', 'rules', 'experimental', 'triage-ini', 'symbols', 'vm-logs'], 'Analysis:'),
   run: async (args, io) => {
     const dir = resolve(String(args.dir));
     try {
@@ -96,6 +97,8 @@ export const scanCommand: CommandDef = {
     }
     const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage scan');
     if (triageIniText === null) return EXIT.usage;
+    const symbolPaths = symbolPathsOption(args.symbols, io, 'dumptriage scan');
+    if (symbolPaths === null) return EXIT.usage;
     const progress = new ProgressBar(io.stderr);
     const opts: ScanOptions = {
       jobs: args.jobs as number | undefined,
@@ -118,6 +121,7 @@ export const scanCommand: CommandDef = {
       experimental: Boolean(args.experimental),
       triageIniText,
       vmLogs: args.vmLogs as string[] | undefined,
+      symbolPaths,
       onProgress: (p) => progress.update(p),
       onWarning: (m) => {
         progress.finish();

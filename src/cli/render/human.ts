@@ -9,6 +9,8 @@ import { renderHypervisorText } from '../../vmlog/render.js';
 export interface HumanOptions {
   /** Modules listed in full (default: the ones the verdict names plus a count). */
   allModules?: boolean;
+  /** Every thread's walked stack (--threads). */
+  allThreads?: boolean;
 }
 
 export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
@@ -58,6 +60,7 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
   out.push('');
   out.push(...renderVerdictText(r));
   out.push(...renderHypervisorText(r));
+  if (opts.allThreads) out.push('', ...renderThreads(r));
   if (opts.allModules) {
     out.push('', 'MODULE_LIST:');
     for (const m of r.modules) {
@@ -69,6 +72,29 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
     for (const w of r.warnings) out.push(`  [${w.code}]${w.offset ? ` @${w.offset}` : ''} ${t(w.message)}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Every thread's stack, frame by frame, in minidump-stackwalk's shape: the crashing (or focus)
+ * thread first, then the others in dump order; each frame with its module+offset, the address,
+ * the stack pointer and how it was found.
+ */
+export function renderThreads(r: TriageReport): string[] {
+  const out: string[] = ['THREADS_STACKS:'];
+  const focus = r.verdict.frameThreadId;
+  const ordered = [...r.threads].sort((a, b) => Number(b.id === focus) - Number(a.id === focus));
+  for (const th of ordered) {
+    const tags = [th.crashing ? 'crashed' : '', th.id === focus && !th.crashing ? 'focus' : ''].filter(Boolean).join(', ');
+    out.push('', `Thread ${th.id}${tags ? ` (${tags})` : ''}${th.name ? ` "${t(th.name)}"` : ''}`);
+    const frames = th.frames ?? [];
+    if (frames.length === 0) out.push('  (no context)');
+    for (const f of frames) {
+      const where = f.module ? `${t(f.module)}+${f.offset}` : f.address;
+      out.push(` ${String(f.index).padStart(2)}  ${where.padEnd(40)} ${f.address.padEnd(18)} sp=${f.sp.padEnd(18)} ${f.trust}`);
+    }
+    if (th.stackEnd && th.stackEnd !== 'no-caller' && th.stackEnd !== 'ip-too-low') out.push(`     (walk ended: ${th.stackEnd})`);
+  }
+  return out;
 }
 
 export function formatDuration(seconds: number): string {

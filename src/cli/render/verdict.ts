@@ -37,7 +37,7 @@ export function renderVerdictText(report: TriageReport): string[] {
     for (const f of v.findings) out.push(`  [${f.ruleId}] ${t(f.message)}${f.evidence[0] ? `  (${t(f.evidence[0].struct)} @${f.evidence[0].offset})` : ''}`);
   }
   if (v.frames.length > 0) {
-    out.push('', 'STACK_TEXT:');
+    out.push('', `STACK_TEXT:${v.frameThreadId !== undefined ? ` (thread ${v.frameThreadId})` : ''}`);
     const shown = v.frames.slice(0, 24);
     for (const f of shown) {
       const where = f.stackAddress ? f.stackAddress : '-'.repeat(Math.max(2, f.address.length));
