@@ -1,0 +1,1180 @@
+// Breakpad symbol files (.sym): one streaming pass builds a compact address index in typed arrays,
+// lookups read the few lines they need back with positioned reads. The file is never in memory:
+// a real xul.sym is hundreds of MB, and the index holds 12-24 bytes per FUNC / PUBLIC /
+// STACK CFI INIT / STACK WIN record (line records, FILE and INLINE lines are counted, not kept).
+//
+// Semantics follow google/breakpad src/processor/basic_source_line_resolver.cc:
+// - FUNC and STACK CFI INIT ranges go into an exclusive range map: a range overlapping one
+//   stored before it (in file order) is dropped, as is a zero size.
+// - PUBLIC symbols go into an address map: the first of a given address wins; address 0 is ignored.
+// - STACK WIN records go into one nesting ("contained") range map per type: a record may nest
+//   inside or around earlier ones but not overlap one partially or repeat one exactly. Lookups
+//   prefer type 4 (FRAME_DATA) and then type 0 (FPO) and return the innermost record.
+// - STACK CFI delta lines (`STACK CFI addr rules`) apply, in address order, on top of the INIT
+//   record that covers the address, for every delta address <= the address looked up; a later
+//   line for the same address replaces an earlier one; a later rule for a register replaces the
+//   earlier rule.
+// The one difference: Breakpad keeps deltas in one map for the whole file, while this index reads
+// the deltas that directly follow their INIT line (the layout dump_syms writes). A delta line
+// that follows no INIT is counted in `dropped`.
+//
+// Hostile input: malformed lines, lines over MAX_SYM_LINE_BYTES and values that do not fit a PE
+// image (rva + size > 2^32) are skipped and counted in `problems` with sample line numbers;
+// records past MAX_SYM_RECORDS likewise. A file whose first line is not a MODULE line is refused
+// with a DumpFormatError (struct 'breakpad-sym'). Lines end at LF or CR, as Breakpad splits them.
+// Indexing is one pass plus sorts and O(log n) overlap queries per record, and every lookup is a
+// binary search (the innermost STACK WIN record: a descent of a max tree) plus one read, so no
+// file can make either quadratic or deep.
+
+import type { ByteSource } from '../../reader/byte-source.js';
+import { DumpFormatError } from '../../errors.js';
+import { hex } from '../../util/hex.js';
+
+/** The `struct` named in errors about symbol files. */
+export const SYM_STRUCT = 'breakpad-sym';
+
+/**
+ * Index records (FUNC + PUBLIC + STACK CFI INIT + STACK WIN) kept per file. A Firefox xul.sym
+ * (the largest symbol file we know of, ~400 MB) has ~1.5 million; Chrome's chrome.dll fewer than
+ * 3 million. 4 million records cost at most ~100 MB of index; past it, records are counted as
+ * problems and not indexed.
+ */
+export const MAX_SYM_RECORDS = 4_000_000;
+
+/** Bytes in one line. Real lines are < 4 KiB (long C++ names); a longer one is skipped and counted. */
+export const MAX_SYM_LINE_BYTES = 64 * 1024;
+
+/** Bytes read per positioned read in the indexing pass. */
+export const SYM_CHUNK_BYTES = 1024 * 1024;
+
+/** Bytes of one STACK CFI INIT line plus its delta lines (real: < 2 KiB). Later deltas are dropped. */
+const MAX_CFI_BLOCK_BYTES = 256 * 1024;
+/** Problem lines remembered as samples (all are counted). */
+const MAX_PROBLEM_SAMPLES = 10;
+/** Module-relative addresses are 32-bit: SizeOfImage is a u32. */
+const MAX_RVA = 0xffff_ffff;
+
+const LF = 10;
+const CR = 13;
+const SP = 32;
+
+export interface SymModule {
+  /** `windows`, `Linux`, `mac`, ... as written. */
+  os: string;
+  /** `x86`, `x86_64`, `arm64`, `unknown`, ... as written. */
+  arch: string;
+  /** GUID hex + age hex, as written (normally uppercase). */
+  debugId: string;
+  /** Debug file name (`ntdll.pdb`), as written. */
+  name: string;
+}
+
+/** Well-formed lines of each kind: on a clean file, what `grep -c '^KIND '` counts. */
+export interface SymRecordCounts {
+  module: number;
+  info: number;
+  file: number;
+  func: number;
+  public: number;
+  /** Line-number records (`addr size line file`) after a FUNC. */
+  line: number;
+  stackCfiInit: number;
+  /** `STACK CFI addr ...` delta lines. */
+  stackCfi: number;
+  stackWin: number;
+  inline: number;
+  inlineOrigin: number;
+}
+
+/** Entries in the lookup index (after Breakpad's overlap, duplicate and zero-size rules). */
+export interface SymIndexCounts {
+  func: number;
+  public: number;
+  stackCfiInit: number;
+  /** STACK WIN type 4 (FRAME_DATA) and type 0 (FPO): the two types Breakpad looks up. */
+  stackWinFrameData: number;
+  stackWinFpo: number;
+}
+
+export interface SymProblem {
+  /** 1-based line number. */
+  lineNumber: number;
+  /** File offset of the line. */
+  offset: number;
+  reason: string;
+}
+
+export interface SymProblems {
+  /** Lines skipped as malformed, overlong, absurd, or past the record limit. */
+  count: number;
+  /** The first few, for messages. */
+  samples: SymProblem[];
+}
+
+/** Register recovery rules in effect at one address (`STACK CFI`), as postfix expression text. */
+export interface CfiRules {
+  /** Rule for the canonical frame address; '' when the records give none. */
+  cfa: string;
+  /** Rule for the return address; '' when the records give none. */
+  ra: string;
+  /** Other registers, named as in the file (`$rbx`, `$rbp`, `x29`), to their rule. */
+  registers: Map<string, string>;
+  /** Start and size of the STACK CFI INIT record the rules come from. */
+  initRva: number;
+  initSize: number;
+}
+
+/** One STACK WIN record (fields as in Microsoft's IDiaFrameData). */
+export interface WinFrameInfo {
+  /** 4 = FRAME_DATA (has a program string), 0 = FPO. */
+  type: number;
+  rva: number;
+  codeSize: number;
+  prologSize: number;
+  epilogSize: number;
+  parameterSize: number;
+  savedRegisterSize: number;
+  localSize: number;
+  maxStackSize: number;
+  hasProgramString: boolean;
+  /** The postfix program (when hasProgramString). */
+  programString?: string;
+  /** Whether EBP is used as a frame pointer (when !hasProgramString). */
+  allocatesBasePointer?: boolean;
+}
+
+export interface SymFunction {
+  name: string;
+  rva: number;
+  /** FUNC only. */
+  size?: number;
+  /** Bytes of stack parameters (`paramSize` field). */
+  paramSize: number;
+  kind: 'func' | 'public';
+  /** The `m` flag: several names share this address (identical code folding). */
+  multiple: boolean;
+}
+
+export interface SymFile {
+  readonly source: ByteSource;
+  readonly module: SymModule;
+  /** From `INFO CODE_ID <id> [<file>]`. */
+  readonly codeId?: string;
+  readonly codeFile?: string;
+  readonly counts: Readonly<SymRecordCounts>;
+  readonly indexed: Readonly<SymIndexCounts>;
+  readonly problems: Readonly<SymProblems>;
+  /** Well-formed records the index does not use (overlapping, zero-sized, duplicate, orphan deltas). */
+  readonly dropped: number;
+  /** Bytes held by the typed arrays of the index. */
+  readonly indexBytes: number;
+  findCfiRules(rva: number | bigint): Promise<CfiRules | undefined>;
+  findWinFrameInfo(rva: number | bigint): Promise<WinFrameInfo | undefined>;
+  /** The FUNC covering rva, else the PUBLIC at or below it under Breakpad's rule. */
+  findFunction(rva: number | bigint): Promise<SymFunction | undefined>;
+  /** Closes the source. */
+  close(): Promise<void>;
+}
+
+export interface OpenSymOptions {
+  /** Bytes per read in the indexing pass (tests use small values to cross chunk boundaries). */
+  chunkBytes?: number;
+  /** A lower record limit than MAX_SYM_RECORDS (a memory-constrained host; tests). */
+  maxRecords?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Growable typed arrays for the pass.
+
+class U32List {
+  a = new Uint32Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Uint32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+class F64List {
+  a = new Float64Array(1024);
+  n = 0;
+  push(v: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+/** Offsets: 4 bytes each when the file is under 4 GiB. */
+type OffsetArray = Uint32Array | Float64Array;
+type OffsetList = U32List | F64List;
+
+function offsetList(wide: boolean): OffsetList {
+  return wide ? new F64List() : new U32List();
+}
+
+function offsetArray(count: number, wide: boolean): OffsetArray {
+  return wide ? new Float64Array(count) : new Uint32Array(count);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte-level line parsing (no regular expressions, no string per line).
+
+function ascii(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
+const KW_MODULE = ascii('MODULE ');
+const KW_INFO = ascii('INFO ');
+const KW_CODE_ID = ascii('CODE_ID');
+const KW_FILE = ascii('FILE ');
+const KW_FUNC = ascii('FUNC ');
+const KW_PUBLIC = ascii('PUBLIC ');
+const KW_STACK = ascii('STACK ');
+const KW_INLINE = ascii('INLINE ');
+const KW_INLINE_ORIGIN = ascii('INLINE_ORIGIN ');
+const KW_WIN = ascii('WIN');
+const KW_CFI = ascii('CFI');
+const KW_INIT = ascii('INIT');
+const KW_M = ascii('m');
+
+function startsWith(b: Uint8Array, s: number, e: number, kw: Uint8Array): boolean {
+  if (e - s < kw.length) return false;
+  for (let i = 0; i < kw.length; i++) if (b[s + i] !== kw[i]) return false;
+  return true;
+}
+
+function tokenIs(b: Uint8Array, s: number, e: number, kw: Uint8Array): boolean {
+  return e - s === kw.length && startsWith(b, s, e, kw);
+}
+
+/** Breakpad's field separators: space, CR, LF (not tab). */
+function isSep(c: number): boolean {
+  return c === SP || c === CR || c === LF;
+}
+
+/**
+ * Breakpad's Tokenize(line, " \r\n", max): `max - 1` separated tokens, then the rest of the line
+ * (from just after the separator that ended the last one) as the final token. Fills `out` with
+ * start/end pairs; false when there are fewer than `max` tokens.
+ */
+function tokenize(b: Uint8Array, s: number, e: number, max: number, out: number[]): boolean {
+  out.length = 0;
+  let i = s;
+  for (let k = 0; k < max - 1; k++) {
+    while (i < e && isSep(b[i]!)) i++;
+    if (i >= e) return false;
+    const t = i;
+    while (i < e && !isSep(b[i]!)) i++;
+    out.push(t, i);
+  }
+  if (i >= e) return false;
+  i++; // the separator strtok replaced
+  while (i < e && (b[i] === CR || b[i] === LF)) i++;
+  if (i >= e) return false;
+  out.push(i, e);
+  return true;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Hex number filling [s, e) (optional 0x); -1 when malformed, Infinity past 2^53. */
+function parseHex(b: Uint8Array, s: number, e: number): number {
+  if (e - s > 2 && b[s] === 48 && (b[s + 1] === 120 || b[s + 1] === 88)) s += 2;
+  if (s >= e) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const d = hexDigit(b[i]!);
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v > Number.MAX_SAFE_INTEGER ? Infinity : v;
+}
+
+/** Decimal digits filling [s, e); -1 when malformed. */
+function parseDec(b: Uint8Array, s: number, e: number): number {
+  if (s >= e || e - s > 15) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+function text(b: Uint8Array, s: number, e: number): string {
+  return utf8.decode(b.subarray(s, e));
+}
+
+/** Field values of a STACK WIN line after `STACK WIN `; undefined when malformed. */
+interface WinFields {
+  type: number;
+  rva: number;
+  size: number;
+  /** prolog, epilog, params, saved regs, locals, max stack, has program */
+  rest: number[];
+  /** Start/end of the last field (program string or allocatesBasePointer). */
+  lastStart: number;
+  lastEnd: number;
+}
+
+function parseWinFields(b: Uint8Array, s: number, e: number, tok: number[]): WinFields | string {
+  if (!tokenize(b, s, e, 11, tok)) return 'STACK WIN: fewer than 11 fields';
+  const vals: number[] = [];
+  for (let k = 0; k < 10; k++) {
+    const v = parseHex(b, tok[2 * k]!, tok[2 * k + 1]!);
+    if (v < 0) return `STACK WIN: field ${k + 1} is not hex`;
+    if (v > MAX_RVA) return `STACK WIN: field ${k + 1} is over 32 bits`;
+    vals.push(v);
+  }
+  const type = vals[0]!;
+  if (type > 4) return `STACK WIN: unknown type ${type}`;
+  return { type, rva: vals[1]!, size: vals[2]!, rest: vals.slice(3), lastStart: tok[20]!, lastEnd: tok[21]! };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The indexing pass.
+
+interface Pass {
+  wide: boolean;
+  counts: SymRecordCounts;
+  problems: SymProblems;
+  dropped: number;
+  records: number;
+  maxRecords: number;
+  module?: SymModule;
+  codeId?: string;
+  codeFile?: string;
+  func: { rva: U32List; size: U32List; off: OffsetList };
+  pub: { rva: U32List; off: OffsetList };
+  cfi: { rva: U32List; size: U32List; off: OffsetList; len: U32List };
+  win: [WinLists, WinLists]; // [FPO (type 0), FRAME_DATA (type 4)]
+  /** Index into cfi of the INIT whose deltas may follow, or -1. */
+  openCfi: number;
+  /** A FUNC was the last FUNC/PUBLIC line: line records may follow. */
+  inFunc: boolean;
+  tok: number[];
+}
+
+interface WinLists {
+  rva: U32List;
+  size: U32List;
+  off: OffsetList;
+}
+
+function newWinLists(wide: boolean): WinLists {
+  return { rva: new U32List(), size: new U32List(), off: offsetList(wide) };
+}
+
+function problem(p: Pass, lineNumber: number, offset: number, reason: string): void {
+  p.problems.count++;
+  if (p.problems.samples.length < MAX_PROBLEM_SAMPLES) p.problems.samples.push({ lineNumber, offset, reason });
+}
+
+/** Counts a record against MAX_SYM_RECORDS; false (and a problem) past it. */
+function takeRecord(p: Pass, lineNumber: number, offset: number): boolean {
+  if (p.records >= p.maxRecords) {
+    problem(p, lineNumber, offset, `over the limit of ${p.maxRecords} records per file`);
+    return false;
+  }
+  p.records++;
+  return true;
+}
+
+function badSignature(source: ByteSource, detail: string, offset = 0): DumpFormatError {
+  return new DumpFormatError('BadSignature', detail, { struct: SYM_STRUCT, offset, path: source.name });
+}
+
+/** One line: bytes [s, e) of `b` (no CR or LF), at file offset `offset`. */
+function handleLine(p: Pass, source: ByteSource, b: Uint8Array, s: number, e: number, offset: number, lineNumber: number): void {
+  const tok = p.tok;
+  if (p.module === undefined) {
+    // MODULE <os> <arch> <debug id> <name>: the first line of every file dump_syms writes.
+    if (!startsWith(b, s, e, KW_MODULE)) throw badSignature(source, 'not a Breakpad symbol file (no MODULE line)', offset);
+    if (!tokenize(b, s + KW_MODULE.length, e, 4, tok)) {
+      throw new DumpFormatError('BadValue', 'MODULE line needs os, arch, debug id and name', { struct: SYM_STRUCT, offset, path: source.name });
+    }
+    p.module = { os: text(b, tok[0]!, tok[1]!), arch: text(b, tok[2]!, tok[3]!), debugId: text(b, tok[4]!, tok[5]!), name: text(b, tok[6]!, tok[7]!) };
+    p.counts.module++;
+    return;
+  }
+
+  if (startsWith(b, s, e, KW_STACK)) {
+    handleStack(p, b, s, e, offset, lineNumber);
+    return;
+  }
+  // Any other record ends a run of CFI delta lines.
+  p.openCfi = -1;
+
+  if (startsWith(b, s, e, KW_FUNC)) {
+    p.inFunc = false;
+    // FUNC [m] <address> <size> <param size> <name>
+    const at = s + KW_FUNC.length;
+    let ok = tokenize(b, at, e, 5, tok) && tokenIs(b, tok[0]!, tok[1]!, KW_M);
+    const multiple = ok;
+    if (!ok) ok = tokenize(b, at, e, 4, tok);
+    if (!ok) return problem(p, lineNumber, offset, 'FUNC: needs address, size, parameter size and name');
+    const k = multiple ? 2 : 0;
+    const rva = parseHex(b, tok[k]!, tok[k + 1]!);
+    const size = parseHex(b, tok[k + 2]!, tok[k + 3]!);
+    const params = parseHex(b, tok[k + 4]!, tok[k + 5]!);
+    if (rva < 0 || size < 0 || params < 0) return problem(p, lineNumber, offset, 'FUNC: a number is not hex');
+    if (rva + size > MAX_RVA + 1 || params > MAX_RVA) return problem(p, lineNumber, offset, `FUNC: absurd range ${hex(rva)}+${hex(size)}`);
+    p.counts.func++;
+    p.inFunc = true;
+    if (!takeRecord(p, lineNumber, offset)) return;
+    p.func.rva.push(rva);
+    p.func.size.push(size);
+    p.func.off.push(offset);
+    return;
+  }
+  if (startsWith(b, s, e, KW_PUBLIC)) {
+    p.inFunc = false;
+    // PUBLIC [m] <address> <param size> <name>
+    let ok = tokenize(b, s + KW_PUBLIC.length, e, 4, tok) && tokenIs(b, tok[0]!, tok[1]!, KW_M);
+    const multiple = ok;
+    if (!ok) ok = tokenize(b, s + KW_PUBLIC.length, e, 3, tok);
+    if (!ok) return problem(p, lineNumber, offset, 'PUBLIC: needs address, parameter size and name');
+    const k = multiple ? 2 : 0;
+    const rva = parseHex(b, tok[k]!, tok[k + 1]!);
+    const params = parseHex(b, tok[k + 2]!, tok[k + 3]!);
+    if (rva < 0 || params < 0) return problem(p, lineNumber, offset, 'PUBLIC: a number is not hex');
+    if (rva > MAX_RVA || params > MAX_RVA) return problem(p, lineNumber, offset, `PUBLIC: absurd address ${hex(rva)}`);
+    p.counts.public++;
+    if (!takeRecord(p, lineNumber, offset)) return;
+    p.pub.rva.push(rva);
+    p.pub.off.push(offset);
+    return;
+  }
+  if (startsWith(b, s, e, KW_FILE)) {
+    // FILE <id> <name>
+    if (!tokenize(b, s + KW_FILE.length, e, 2, tok) || parseDec(b, tok[0]!, tok[1]!) < 0) return problem(p, lineNumber, offset, 'FILE: needs a decimal id and a name');
+    p.counts.file++;
+    return;
+  }
+  if (startsWith(b, s, e, KW_INLINE_ORIGIN)) {
+    p.counts.inlineOrigin++;
+    return;
+  }
+  if (startsWith(b, s, e, KW_INLINE)) {
+    p.counts.inline++;
+    return;
+  }
+  if (startsWith(b, s, e, KW_INFO)) {
+    p.counts.info++;
+    // INFO CODE_ID <code id> [<code file>]
+    if (p.codeId === undefined && tokenize(b, s + KW_INFO.length, e, 2, tok) && tokenIs(b, tok[0]!, tok[1]!, KW_CODE_ID)) {
+      const rs = tok[2]!;
+      const re = tok[3]!;
+      let i = rs;
+      while (i < re && !isSep(b[i]!)) i++;
+      p.codeId = text(b, rs, i);
+      while (i < re && isSep(b[i]!)) i++;
+      if (i < re) p.codeFile = text(b, i, re);
+    }
+    return;
+  }
+  if (startsWith(b, s, e, KW_MODULE)) {
+    p.counts.module++;
+    return;
+  }
+  // <address> <size> <line> <file id>, belonging to the last FUNC.
+  if (!tokenize(b, s, e, 4, tok)) return problem(p, lineNumber, offset, 'unknown record');
+  const a = parseHex(b, tok[0]!, tok[1]!);
+  const z = parseHex(b, tok[2]!, tok[3]!);
+  const l = parseDec(b, tok[4]!, tok[5]!);
+  const f = parseDec(b, tok[6]!, tok[7]!);
+  if (a < 0 || z < 0 || l < 0 || f < 0) return problem(p, lineNumber, offset, 'unknown record');
+  if (!p.inFunc) return problem(p, lineNumber, offset, 'line record without a FUNC');
+  p.counts.line++;
+}
+
+/**
+ * After `STACK `: Breakpad skips spaces, reads the kind (`WIN`, `CFI`) up to a separator, and
+ * parses the rest from the character after it.
+ */
+function stackKind(b: Uint8Array, s: number, e: number): { kind: 'WIN' | 'CFI' | 'other'; rest: number } {
+  let i = s + KW_STACK.length;
+  while (i < e && b[i] === SP) i++;
+  const ps = i;
+  while (i < e && !isSep(b[i]!)) i++;
+  const kind = tokenIs(b, ps, i, KW_WIN) ? 'WIN' : tokenIs(b, ps, i, KW_CFI) ? 'CFI' : 'other';
+  return { kind, rest: Math.min(e, i + 1) };
+}
+
+/** The fields of a `STACK CFI` line from `rest` on: INIT with its range, or a delta with its address. */
+interface CfiFields {
+  init: boolean;
+  rva: number;
+  size: number;
+  rulesStart: number;
+  rulesEnd: number;
+}
+
+function parseCfiFields(b: Uint8Array, rest: number, e: number, tok: number[]): CfiFields | string {
+  if (tokenize(b, rest, e, 4, tok) && tokenIs(b, tok[0]!, tok[1]!, KW_INIT)) {
+    const rva = parseHex(b, tok[2]!, tok[3]!);
+    const size = parseHex(b, tok[4]!, tok[5]!);
+    if (rva < 0 || size < 0) return 'STACK CFI INIT: a number is not hex';
+    if (rva + size > MAX_RVA + 1) return `STACK CFI INIT: absurd range ${hex(rva)}+${hex(size)}`;
+    return { init: true, rva, size, rulesStart: tok[6]!, rulesEnd: tok[7]! };
+  }
+  if (!tokenize(b, rest, e, 2, tok) || tokenIs(b, tok[0]!, tok[1]!, KW_INIT)) return 'STACK CFI: needs an address and rules';
+  const rva = parseHex(b, tok[0]!, tok[1]!);
+  if (rva < 0 || rva > MAX_RVA) return 'STACK CFI: bad address';
+  return { init: false, rva, size: 0, rulesStart: tok[2]!, rulesEnd: tok[3]! };
+}
+
+function handleStack(p: Pass, b: Uint8Array, s: number, e: number, offset: number, lineNumber: number): void {
+  const tok = p.tok;
+  const { kind, rest } = stackKind(b, s, e);
+
+  if (kind === 'WIN') {
+    p.openCfi = -1;
+    const w = parseWinFields(b, rest, e, tok);
+    if (typeof w === 'string') return problem(p, lineNumber, offset, w);
+    if (w.rva + w.size > MAX_RVA + 1) return problem(p, lineNumber, offset, `STACK WIN: absurd range ${hex(w.rva)}+${hex(w.size)}`);
+    p.counts.stackWin++;
+    // Types 1-3 (TRAP, TSS, STANDARD) are valid but Breakpad never looks them up.
+    if (w.type !== 0 && w.type !== 4) return;
+    if (!takeRecord(p, lineNumber, offset)) return;
+    const lists = p.win[w.type === 4 ? 1 : 0];
+    lists.rva.push(w.rva);
+    lists.size.push(w.size);
+    lists.off.push(offset);
+    return;
+  }
+  if (kind !== 'CFI') {
+    p.openCfi = -1;
+    return problem(p, lineNumber, offset, 'STACK: unknown kind');
+  }
+  // STACK CFI INIT <address> <size> <rules>  |  STACK CFI <address> <rules>
+  const c = parseCfiFields(b, rest, e, tok);
+  if (typeof c === 'string') {
+    p.openCfi = -1;
+    return problem(p, lineNumber, offset, c);
+  }
+  if (c.init) {
+    p.openCfi = -1;
+    p.counts.stackCfiInit++;
+    if (!takeRecord(p, lineNumber, offset)) return;
+    p.cfi.rva.push(c.rva);
+    p.cfi.size.push(c.size);
+    p.cfi.off.push(offset);
+    p.cfi.len.push(e - s);
+    p.openCfi = p.cfi.rva.n - 1;
+    return;
+  }
+  p.counts.stackCfi++;
+  const open = p.openCfi;
+  if (open < 0) {
+    p.dropped++;
+    return;
+  }
+  const len = offset + (e - s) - p.cfi.off.a[open]!;
+  if (len > MAX_CFI_BLOCK_BYTES) {
+    p.dropped++;
+    return;
+  }
+  p.cfi.len.a[open] = len;
+}
+
+/**
+ * Index a Breakpad symbol file in one streaming pass. On success the SymFile owns `source`
+ * (its close() closes it); on failure the caller still owns it and must close it.
+ */
+export async function openSymFile(source: ByteSource, options: OpenSymOptions = {}): Promise<SymFile> {
+  const chunkBytes = Math.max(64, Math.floor(options.chunkBytes ?? SYM_CHUNK_BYTES));
+  const wide = source.size > 0xffff_ffff;
+  const p: Pass = {
+    wide,
+    counts: { module: 0, info: 0, file: 0, func: 0, public: 0, line: 0, stackCfiInit: 0, stackCfi: 0, stackWin: 0, inline: 0, inlineOrigin: 0 },
+    problems: { count: 0, samples: [] },
+    dropped: 0,
+    records: 0,
+    maxRecords: Math.max(0, Math.min(MAX_SYM_RECORDS, Math.floor(options.maxRecords ?? MAX_SYM_RECORDS))),
+    func: { rva: new U32List(), size: new U32List(), off: offsetList(wide) },
+    pub: { rva: new U32List(), off: offsetList(wide) },
+    cfi: { rva: new U32List(), size: new U32List(), off: offsetList(wide), len: new U32List() },
+    win: [newWinLists(wide), newWinLists(wide)],
+    openCfi: -1,
+    inFunc: false,
+    tok: [],
+  };
+
+  // Line assembly across chunks. `carry` holds the start of a line cut by a chunk boundary
+  // (at most MAX_SYM_LINE_BYTES); `overlong` skips the rest of a line past the limit.
+  let pos = 0;
+  let lineStart = 0;
+  let lineNumber = 0;
+  let carry: Uint8Array | undefined;
+  let overlong = false;
+
+  const finishLine = (b: Uint8Array, s: number, e: number): void => {
+    lineNumber++;
+    const at = lineStart - s;
+    if (lineNumber === 1 && e - s >= 3 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf) s += 3; // UTF-8 BOM
+    // Breakpad splits lines on CR as well as LF: "a\r\n" is one line, "a\rb\n" two.
+    while (s < e) {
+      const cr = b.subarray(s, e).indexOf(CR);
+      const end = cr < 0 ? e : s + cr;
+      if (end > s) handleLine(p, source, b, s, end, at + s, lineNumber);
+      s = end + 1;
+    }
+  };
+  const finishOverlong = (): void => {
+    lineNumber++;
+    if (p.module === undefined) throw badSignature(source, `not a Breakpad symbol file (first line over ${MAX_SYM_LINE_BYTES} bytes)`, lineStart);
+    problem(p, lineNumber, lineStart, `line over ${MAX_SYM_LINE_BYTES} bytes`);
+  };
+
+  if (source.size === 0) throw badSignature(source, 'empty file (no MODULE line)');
+  while (pos < source.size) {
+    const chunk = await source.readAvailable(pos, Math.min(chunkBytes, source.size - pos), SYM_STRUCT);
+    if (chunk.length === 0) break; // the file shrank: index what was there
+    let i = 0;
+    while (i < chunk.length) {
+      const nl = chunk.indexOf(LF, i);
+      const end = nl < 0 ? chunk.length : nl;
+      if (overlong) {
+        // still inside a line that is over the limit
+      } else if (carry !== undefined) {
+        if (carry.length + (end - i) > MAX_SYM_LINE_BYTES) {
+          carry = undefined;
+          overlong = true;
+        } else {
+          const joined = new Uint8Array(carry.length + (end - i));
+          joined.set(carry);
+          joined.set(chunk.subarray(i, end), carry.length);
+          carry = joined;
+        }
+      } else if (end - i > MAX_SYM_LINE_BYTES) {
+        overlong = true;
+      } else if (nl < 0) {
+        carry = chunk.slice(i, end);
+      }
+      // A line that is over the limit and has not started a MODULE line is not a symbol file:
+      // stop now rather than read a 10 MB line to its end.
+      if (overlong && p.module === undefined) finishOverlong();
+      if (nl < 0) break;
+      if (overlong) {
+        finishOverlong();
+        overlong = false;
+      } else if (carry !== undefined) {
+        const c = carry;
+        carry = undefined;
+        finishLine(c, 0, c.length);
+      } else {
+        finishLine(chunk, i, end);
+      }
+      lineStart = pos + nl + 1;
+      i = nl + 1;
+    }
+    pos += chunk.length;
+  }
+  // A last line without a newline (a file cut short) still counts, as in Breakpad.
+  if (overlong) finishOverlong();
+  else if (carry !== undefined) finishLine(carry, 0, carry.length);
+  if (p.module === undefined) throw badSignature(source, 'not a Breakpad symbol file (no MODULE line)');
+
+  return new IndexedSymFile(source, p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building the index: Breakpad's acceptance rules, in file order, without quadratic cases.
+
+/** Indices 0..n-1 sorted by (key[i], i); the identity when keys are already in order. */
+function sortedOrder(key: Uint32Array, n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    if (i > 0 && key[i]! < key[i - 1]!) sorted = false;
+  }
+  if (!sorted) order.sort((a, b) => key[a]! - key[b]! || a - b);
+  return order;
+}
+
+/** Number of positions p in `order` with key[order[p]] <= v (keys ascending along order). */
+function countAtOrBelow(order: Uint32Array, key: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key[order[mid]!]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Number of positions p with key[order[p]] < v. */
+function countBelow(order: Uint32Array, key: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key[order[mid]!]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Breakpad's RangeMap (exclusive ranges) fed in file order: a range is kept unless its size is 0
+ * or it overlaps a range kept before it. Returns the kept indices in address order. A Fenwick
+ * tree of prefix maxima of (high + 1) over address ranks answers "does a kept range start at or
+ * below my high and end at or above my base" in O(log n).
+ */
+function acceptExclusive(rva: Uint32Array, size: Uint32Array, n: number): { kept: Uint32Array; dropped: number } {
+  const order = sortedOrder(rva, n);
+  const rank = new Uint32Array(n);
+  for (let q = 0; q < n; q++) rank[order[q]!] = q;
+  const fen = new Float64Array(n + 1);
+  const keep = new Uint8Array(n);
+  let dropped = 0;
+  for (let i = 0; i < n; i++) {
+    const z = size[i]!;
+    if (z === 0) {
+      dropped++;
+      continue;
+    }
+    const b = rva[i]!;
+    const h = b + z - 1;
+    let m = 0;
+    for (let k = countAtOrBelow(order, rva, h); k > 0; k -= k & -k) if (fen[k]! > m) m = fen[k]!;
+    if (m > b) {
+      dropped++;
+      continue;
+    }
+    keep[i] = 1;
+    for (let k = rank[i]! + 1; k <= n; k += k & -k) if (fen[k]! < h + 1) fen[k] = h + 1;
+  }
+  const kept = new Uint32Array(n - dropped);
+  let w = 0;
+  for (let q = 0; q < n; q++) if (keep[order[q]!]) kept[w++] = order[q]!;
+  return { kept, dropped };
+}
+
+/** Minimal iterative segment tree (point update, range query) for min or max over Float64. */
+class SegTree {
+  private readonly t: Float64Array;
+  private readonly size: number;
+  constructor(n: number, private readonly isMax: boolean) {
+    let s = 1;
+    while (s < n) s *= 2;
+    this.size = s;
+    this.t = new Float64Array(2 * s).fill(isMax ? -Infinity : Infinity);
+  }
+  set(pos: number, v: number): void {
+    let i = pos + this.size;
+    this.t[i] = v;
+    for (i >>= 1; i >= 1; i >>= 1) {
+      const a = this.t[2 * i]!;
+      const b = this.t[2 * i + 1]!;
+      this.t[i] = this.isMax ? (a > b ? a : b) : a < b ? a : b;
+    }
+  }
+  /** Over positions [l, r). */
+  query(l: number, r: number): number {
+    let res = this.isMax ? -Infinity : Infinity;
+    for (l += this.size, r += this.size; l < r; l >>= 1, r >>= 1) {
+      if (l & 1) {
+        const v = this.t[l++]!;
+        res = this.isMax ? (v > res ? v : res) : v < res ? v : res;
+      }
+      if (r & 1) {
+        const v = this.t[--r]!;
+        res = this.isMax ? (v > res ? v : res) : v < res ? v : res;
+      }
+    }
+    return res;
+  }
+}
+
+interface NestedIndex {
+  /** Kept records sorted by (base asc, high desc): the outer of two equal bases first. */
+  rva: Uint32Array;
+  high: Uint32Array;
+  off: OffsetArray;
+  /** Max-of-high segment tree over the positions (leaves at treeSize + position). */
+  tree: Uint32Array;
+  treeSize: number;
+}
+
+/**
+ * The innermost kept record containing rva: records containing rva nest (base <= rva <= high),
+ * so the innermost has the greatest base and, among equal bases, the least high, which in
+ * (base asc, high desc) order is the rightmost position at or before the last base <= rva whose
+ * high reaches rva. Found by descending the max tree: O(log n) whatever the nesting depth.
+ */
+function innermost(x: NestedIndex, rva: number): number {
+  const k = lastAtOrBelow(x.rva, rva);
+  if (k < 0) return -1;
+  const find = (node: number, lo: number, hi: number): number => {
+    if (lo > k || x.tree[node]! < rva) return -1;
+    if (hi - lo === 1) return lo;
+    const mid = (lo + hi) >>> 1;
+    const r = find(2 * node + 1, mid, hi);
+    return r >= 0 ? r : find(2 * node, lo, mid);
+  };
+  return find(1, 0, x.treeSize);
+}
+
+/**
+ * Breakpad's ContainedRangeMap fed in file order: a range is kept unless its size is 0, it equals
+ * a kept range, or it overlaps a kept range partially (each may contain the other, or be
+ * disjoint). Partial overlap with a kept J is (J.base < b <= J.high < h) or (b < J.base <= h <
+ * J.high): one segment tree of min base over kept ranges ordered by high, one of max high over
+ * kept ranges ordered by base, O(log n) each.
+ */
+function acceptNested(rva: Uint32Array, size: Uint32Array, offs: OffsetArray, n: number, wide: boolean): { index: NestedIndex; dropped: number } {
+  const high = new Float64Array(n);
+  for (let i = 0; i < n; i++) high[i] = rva[i]! + size[i]! - 1;
+  // By (base, high, index): base ranks, and runs of identical ranges.
+  const byBase = new Uint32Array(n);
+  for (let i = 0; i < n; i++) byBase[i] = i;
+  byBase.sort((a, b) => rva[a]! - rva[b]! || high[a]! - high[b]! || a - b);
+  const baseRank = new Uint32Array(n);
+  const leader = new Uint32Array(n);
+  for (let q = 0; q < n; q++) {
+    const i = byBase[q]!;
+    baseRank[i] = q;
+    const prev = q > 0 ? byBase[q - 1]! : -1;
+    leader[i] = prev >= 0 && rva[prev] === rva[i] && high[prev] === high[i] ? leader[prev]! : i;
+  }
+  const byHigh = new Uint32Array(n);
+  for (let i = 0; i < n; i++) byHigh[i] = i;
+  byHigh.sort((a, b) => high[a]! - high[b]! || a - b);
+  const highRank = new Uint32Array(n);
+  for (let q = 0; q < n; q++) highRank[byHigh[q]!] = q;
+
+  const minBaseByHigh = new SegTree(n, false);
+  const maxHighByBase = new SegTree(n, true);
+  const taken = new Uint8Array(n);
+  const keep = new Uint8Array(n);
+  let kept = 0;
+  let dropped = 0;
+  for (let i = 0; i < n; i++) {
+    if (size[i] === 0 || taken[leader[i]!]) {
+      dropped++;
+      continue;
+    }
+    const b = rva[i]!;
+    const h = high[i]!;
+    // A kept J with J.high in [b, h-1] and J.base < b?
+    if (h > b && minBaseByHigh.query(countBelow(byHigh, high, b), countBelow(byHigh, high, h)) < b) {
+      dropped++;
+      continue;
+    }
+    // A kept J with J.base in [b+1, h] and J.high > h?
+    if (h > b && maxHighByBase.query(countAtOrBelow(byBase, rva, b), countAtOrBelow(byBase, rva, h)) > h) {
+      dropped++;
+      continue;
+    }
+    keep[i] = 1;
+    kept++;
+    taken[leader[i]!] = 1;
+    minBaseByHigh.set(highRank[i]!, b);
+    maxHighByBase.set(baseRank[i]!, h);
+  }
+
+  const order = new Uint32Array(kept);
+  let w = 0;
+  for (let i = 0; i < n; i++) if (keep[i]) order[w++] = i;
+  order.sort((a, b) => rva[a]! - rva[b]! || high[b]! - high[a]! || a - b);
+  let treeSize = kept > 0 ? 1 : 0;
+  while (treeSize < kept) treeSize *= 2;
+  const index: NestedIndex = { rva: new Uint32Array(kept), high: new Uint32Array(kept), off: offsetArray(kept, wide), tree: new Uint32Array(2 * treeSize), treeSize };
+  for (let q = 0; q < kept; q++) {
+    const i = order[q]!;
+    index.rva[q] = rva[i]!;
+    index.high[q] = high[i]!;
+    index.off[q] = offs[i]!;
+    index.tree[treeSize + q] = high[i]!;
+  }
+  for (let t = treeSize - 1; t >= 1; t--) index.tree[t] = Math.max(index.tree[2 * t]!, index.tree[2 * t + 1]!);
+  return { index, dropped };
+}
+
+/** Position of the first CR or LF at or after `s`, or the length. */
+function lineEnd(b: Uint8Array, s: number): number {
+  let e = b.indexOf(LF, s);
+  if (e < 0) e = b.length;
+  const cr = b.subarray(s, e).indexOf(CR);
+  return cr < 0 ? e : s + cr;
+}
+
+/** Last position whose value is <= v in an ascending array, or -1. */
+function lastAtOrBelow(a: Uint32Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+function toRva(rva: number | bigint): number | undefined {
+  if (typeof rva === 'bigint') return rva >= 0n && rva <= BigInt(MAX_RVA) ? Number(rva) : undefined;
+  return Number.isInteger(rva) && rva >= 0 && rva <= MAX_RVA ? rva : undefined;
+}
+
+/**
+ * Breakpad's CFIRuleParser: `name: expression name: expression ...`, names ending in ':'.
+ * Rules are applied to `into` as they are read (a later one replaces an earlier one of the same
+ * name); false when the text is malformed (a name without an expression, an expression without
+ * a name, or no rule at all). Rules read before the fault stay applied, as in Breakpad.
+ */
+export function applyCfiRuleText(ruleText: string, into: { cfa: string; ra: string; registers: Map<string, string> }): boolean {
+  let name = '';
+  let expr = '';
+  const report = (): boolean => {
+    if (name === '' || expr === '') return false;
+    if (name === '.cfa') into.cfa = expr;
+    else if (name === '.ra') into.ra = expr;
+    else into.registers.set(name, expr);
+    return true;
+  };
+  let i = 0;
+  const n = ruleText.length;
+  while (i < n) {
+    let c = ruleText.charCodeAt(i);
+    if (c === SP || c === 9 || c === CR || c === LF) {
+      i++;
+      continue;
+    }
+    const t = i;
+    while (i < n && (c = ruleText.charCodeAt(i)) !== SP && c !== 9 && c !== CR && c !== LF) i++;
+    const token = ruleText.slice(t, i);
+    if (token.endsWith(':')) {
+      if (token.length < 2) return false;
+      if ((name !== '' || expr !== '') && !report()) return false;
+      name = token.slice(0, -1);
+      expr = '';
+    } else {
+      expr = expr === '' ? token : `${expr} ${token}`;
+    }
+  }
+  return report();
+}
+
+class IndexedSymFile implements SymFile {
+  readonly module: SymModule;
+  readonly codeId?: string;
+  readonly codeFile?: string;
+  readonly counts: Readonly<SymRecordCounts>;
+  readonly indexed: Readonly<SymIndexCounts>;
+  readonly problems: Readonly<SymProblems>;
+  readonly dropped: number;
+  readonly indexBytes: number;
+
+  private readonly funcRva: Uint32Array;
+  private readonly funcSize: Uint32Array;
+  private readonly funcOff: OffsetArray;
+  private readonly pubRva: Uint32Array;
+  private readonly pubOff: OffsetArray;
+  private readonly cfiRva: Uint32Array;
+  private readonly cfiSize: Uint32Array;
+  private readonly cfiOff: OffsetArray;
+  private readonly cfiLen: Uint32Array;
+  /** [type 4, type 0]: the order Breakpad tries them. */
+  private readonly win: [NestedIndex, NestedIndex];
+
+  constructor(readonly source: ByteSource, p: Pass) {
+    this.module = p.module!;
+    if (p.codeId !== undefined) this.codeId = p.codeId;
+    if (p.codeFile !== undefined) this.codeFile = p.codeFile;
+    this.counts = p.counts;
+    let dropped = p.dropped;
+
+    // FUNC: exclusive ranges.
+    const f = acceptExclusive(p.func.rva.a, p.func.size.a, p.func.rva.n);
+    dropped += f.dropped;
+    this.funcRva = new Uint32Array(f.kept.length);
+    this.funcSize = new Uint32Array(f.kept.length);
+    this.funcOff = offsetArray(f.kept.length, p.wide);
+    f.kept.forEach((i, q) => {
+      this.funcRva[q] = p.func.rva.a[i]!;
+      this.funcSize[q] = p.func.size.a[i]!;
+      this.funcOff[q] = p.func.off.a[i]!;
+    });
+
+    // PUBLIC: first of each address, address 0 ignored.
+    const pn = p.pub.rva.n;
+    const po = sortedOrder(p.pub.rva.a, pn);
+    const keepPub: number[] = [];
+    for (let q = 0; q < pn; q++) {
+      const i = po[q]!;
+      const a = p.pub.rva.a[i]!;
+      if (a === 0 || (keepPub.length > 0 && p.pub.rva.a[keepPub[keepPub.length - 1]!] === a)) dropped++;
+      else keepPub.push(i);
+    }
+    this.pubRva = Uint32Array.from(keepPub, (i) => p.pub.rva.a[i]!);
+    this.pubOff = offsetArray(keepPub.length, p.wide);
+    keepPub.forEach((i, q) => (this.pubOff[q] = p.pub.off.a[i]!));
+
+    // STACK CFI INIT: exclusive ranges.
+    const c = acceptExclusive(p.cfi.rva.a, p.cfi.size.a, p.cfi.rva.n);
+    dropped += c.dropped;
+    const cn = c.kept.length;
+    this.cfiRva = new Uint32Array(cn);
+    this.cfiSize = new Uint32Array(cn);
+    this.cfiOff = offsetArray(cn, p.wide);
+    this.cfiLen = new Uint32Array(cn);
+    c.kept.forEach((i, q) => {
+      this.cfiRva[q] = p.cfi.rva.a[i]!;
+      this.cfiSize[q] = p.cfi.size.a[i]!;
+      this.cfiOff[q] = p.cfi.off.a[i]!;
+      this.cfiLen[q] = p.cfi.len.a[i]!;
+    });
+
+    // STACK WIN: nesting ranges, per type.
+    const w4 = acceptNested(p.win[1].rva.a, p.win[1].size.a, p.win[1].off.a, p.win[1].rva.n, p.wide);
+    const w0 = acceptNested(p.win[0].rva.a, p.win[0].size.a, p.win[0].off.a, p.win[0].rva.n, p.wide);
+    dropped += w4.dropped + w0.dropped;
+    this.win = [w4.index, w0.index];
+
+    this.dropped = dropped;
+    this.problems = p.problems;
+    this.indexed = { func: this.funcRva.length, public: this.pubRva.length, stackCfiInit: cn, stackWinFrameData: w4.index.rva.length, stackWinFpo: w0.index.rva.length };
+    const nestedBytes = (x: NestedIndex): number => x.rva.byteLength + x.high.byteLength + x.off.byteLength + x.tree.byteLength;
+    this.indexBytes =
+      this.funcRva.byteLength + this.funcSize.byteLength + this.funcOff.byteLength + this.pubRva.byteLength + this.pubOff.byteLength +
+      this.cfiRva.byteLength + this.cfiSize.byteLength + this.cfiOff.byteLength + this.cfiLen.byteLength + nestedBytes(w4.index) + nestedBytes(w0.index);
+  }
+
+  close(): Promise<void> {
+    return this.source.close();
+  }
+
+  /** The line at `offset` (without its end of line); at most MAX_SYM_LINE_BYTES. */
+  private async readLine(offset: number): Promise<Uint8Array> {
+    let b = await this.source.readAvailable(offset, 512, SYM_STRUCT);
+    let end = lineEnd(b, 0);
+    if (end === b.length && b.length === 512) {
+      b = await this.source.readAvailable(offset, MAX_SYM_LINE_BYTES + 1, SYM_STRUCT);
+      end = lineEnd(b, 0);
+    }
+    return b.subarray(0, end);
+  }
+
+  private changed(offset: number, what: string): DumpFormatError {
+    return new DumpFormatError('BadValue', `${what} line no longer parses (file changed since it was indexed?)`, { struct: SYM_STRUCT, offset, path: this.source.name });
+  }
+
+  async findFunction(rvaIn: number | bigint): Promise<SymFunction | undefined> {
+    const rva = toRva(rvaIn);
+    if (rva === undefined) return undefined;
+    const tok: number[] = [];
+    const i = lastAtOrBelow(this.funcRva, rva);
+    if (i >= 0 && rva - this.funcRva[i]! < this.funcSize[i]!) {
+      const off = this.funcOff[i]!;
+      const b = await this.readLine(off);
+      const s = KW_FUNC.length;
+      const multiple = startsWith(b, 0, b.length, KW_FUNC) && tokenize(b, s, b.length, 5, tok) && tokenIs(b, tok[0]!, tok[1]!, KW_M);
+      if (!multiple && !(startsWith(b, 0, b.length, KW_FUNC) && tokenize(b, s, b.length, 4, tok))) throw this.changed(off, 'FUNC');
+      const k = multiple ? 2 : 0;
+      return { name: text(b, tok[k + 6]!, tok[k + 7]!), rva: this.funcRva[i]!, size: this.funcSize[i]!, paramSize: parseHex(b, tok[k + 4]!, tok[k + 5]!), kind: 'func', multiple };
+    }
+    // Breakpad: a PUBLIC is used when no FUNC contains the address and the PUBLIC lies above
+    // the start of the nearest FUNC below the address (if any).
+    const j = lastAtOrBelow(this.pubRva, rva);
+    if (j < 0 || (i >= 0 && this.pubRva[j]! <= this.funcRva[i]!)) return undefined;
+    const off = this.pubOff[j]!;
+    const b = await this.readLine(off);
+    const s = KW_PUBLIC.length;
+    const multiple = startsWith(b, 0, b.length, KW_PUBLIC) && tokenize(b, s, b.length, 4, tok) && tokenIs(b, tok[0]!, tok[1]!, KW_M);
+    if (!multiple && !(startsWith(b, 0, b.length, KW_PUBLIC) && tokenize(b, s, b.length, 3, tok))) throw this.changed(off, 'PUBLIC');
+    const k = multiple ? 2 : 0;
+    return { name: text(b, tok[k + 4]!, tok[k + 5]!), rva: this.pubRva[j]!, paramSize: parseHex(b, tok[k + 2]!, tok[k + 3]!), kind: 'public', multiple };
+  }
+
+  async findCfiRules(rvaIn: number | bigint): Promise<CfiRules | undefined> {
+    const rva = toRva(rvaIn);
+    if (rva === undefined) return undefined;
+    const i = lastAtOrBelow(this.cfiRva, rva);
+    if (i < 0 || rva - this.cfiRva[i]! >= this.cfiSize[i]!) return undefined;
+    const base = this.cfiRva[i]!;
+    const off = this.cfiOff[i]!;
+    const block = await this.source.read(off, this.cfiLen[i]!, SYM_STRUCT);
+    const tok: number[] = [];
+    const rules: CfiRules = { cfa: '', ra: '', registers: new Map(), initRva: base, initSize: this.cfiSize[i]! };
+    const deltas: Array<{ addr: number; rules: string; seq: number }> = [];
+    let first = true;
+    for (let s = 0; s < block.length; ) {
+      const e = lineEnd(block, s);
+      const lineAt = s;
+      s = e + 1;
+      if (e === lineAt) continue;
+      const sk = startsWith(block, lineAt, e, KW_STACK) ? stackKind(block, lineAt, e) : undefined;
+      const c = sk?.kind === 'CFI' ? parseCfiFields(block, sk.rest, e, tok) : undefined;
+      if (first) {
+        first = false;
+        if (c === undefined || typeof c === 'string' || !c.init || c.rva !== base) throw this.changed(off, 'STACK CFI INIT');
+        // Breakpad: INIT rules that do not parse give no CFI at this address.
+        if (!applyCfiRuleText(text(block, c.rulesStart, c.rulesEnd), rules)) return undefined;
+        continue;
+      }
+      if (c === undefined || typeof c === 'string' || c.init || c.rva < base || c.rva > rva) continue;
+      deltas.push({ addr: c.rva, rules: text(block, c.rulesStart, c.rulesEnd), seq: deltas.length });
+    }
+    // Address order; of two lines for one address the later replaces the earlier.
+    deltas.sort((a, b) => a.addr - b.addr || a.seq - b.seq);
+    for (let k = 0; k < deltas.length; k++) {
+      const d = deltas[k]!;
+      if (k + 1 < deltas.length && deltas[k + 1]!.addr === d.addr) continue;
+      applyCfiRuleText(d.rules, rules);
+    }
+    return rules;
+  }
+
+  async findWinFrameInfo(rvaIn: number | bigint): Promise<WinFrameInfo | undefined> {
+    const rva = toRva(rvaIn);
+    if (rva === undefined) return undefined;
+    for (const idx of this.win) {
+      const q = innermost(idx, rva);
+      if (q < 0) continue;
+      const off = idx.off[q]!;
+      const b = await this.readLine(off);
+      const sk = startsWith(b, 0, b.length, KW_STACK) ? stackKind(b, 0, b.length) : undefined;
+      const w = sk?.kind === 'WIN' ? parseWinFields(b, sk.rest, b.length, []) : 'not STACK WIN';
+      if (typeof w === 'string') throw this.changed(off, 'STACK WIN');
+      const [prologSize, epilogSize, parameterSize, savedRegisterSize, localSize, maxStackSize, hasProgram] = w.rest as [number, number, number, number, number, number, number];
+      const info: WinFrameInfo = {
+        type: w.type, rva: w.rva, codeSize: w.size, prologSize, epilogSize, parameterSize, savedRegisterSize, localSize, maxStackSize,
+        hasProgramString: hasProgram !== 0,
+      };
+      if (hasProgram !== 0) {
+        info.programString = text(b, w.lastStart, w.lastEnd);
+      } else {
+        // strtoul: leading hex digits of the last field.
+        let v = 0;
+        for (let k = w.lastStart; k < w.lastEnd; k++) {
+          const d = hexDigit(b[k]!);
+          if (d < 0) break;
+          v = v * 16 + d;
+          if (v > 1) break;
+        }
+        info.allocatesBasePointer = v !== 0;
+      }
+      return info;
+    }
+    return undefined;
+  }
+}
