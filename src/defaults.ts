@@ -12,9 +12,9 @@ export interface TriageOptions {
   /** Symbol directories (Breakpad store NAME/DEBUGID/NAME.sym, or folders of .exe/.dll/.sys):
    * the CLI's repeatable --symbols. Read by the Node entry (triageFile), which builds `unwinders`. */
   symbolPaths?: string[];
-  /** Unwind sources per module (symbol files, images): built from symbolPaths by the Node entry,
-   * or given by an embedder. Without it the walker uses what the dump itself holds. */
-  unwinders?: import('./analysis/stacks.js').UnwinderFactory;
+  /** Symbol files and binaries for the stack walker: built from symbolPaths by the Node entry, or
+   * given by an embedder. Without it the walker uses what the dump itself holds. */
+  symbolSource?: import('./unwind/sources.js').SymbolSource;
 }
 
 export const DEFAULTS = {

@@ -7,8 +7,23 @@ import { openDumpFromSource, triage, wrapUnexpected } from './core.js';
 import type { Dump, OpenOptions } from './formats/dump.js';
 import type { TriageOptions } from './defaults.js';
 import type { TriageReport } from './analysis/report.js';
+import type { SymbolSource } from './unwind/sources.js';
+import { localSymbolSource } from './unwind/symbol-path.js';
 
 export { countingSourceFor } from './core.js';
+
+/** One symbol source per symbol path, for the life of the process: its .sym cache serves every dump. */
+const symbolSources = new Map<string, SymbolSource>();
+function symbolSourceFor(paths: readonly string[]): SymbolSource {
+  const key = paths.join('\0');
+  let s = symbolSources.get(key);
+  if (!s) {
+    if (symbolSources.size >= 16) symbolSources.clear();
+    s = localSymbolSource(paths);
+    symbolSources.set(key, s);
+  }
+  return s;
+}
 
 /** FileSource.open with the path on every error. */
 async function openFile(path: string): Promise<FileSource> {
@@ -51,6 +66,7 @@ export async function triageFile(path: string, opts: TriageFileOptions = {}): Pr
  */
 export async function triageSource(source: ByteSource, path: string, opts: TriageFileOptions = {}): Promise<TriageReport> {
   let dump: Dump;
+  if (opts.symbolPaths && opts.symbolPaths.length > 0 && !opts.symbolSource) opts = { ...opts, symbolSource: symbolSourceFor(opts.symbolPaths) };
   try {
     dump = await openDumpFromSource(source, opts);
   } catch (e) {

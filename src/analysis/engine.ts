@@ -10,6 +10,8 @@ import type { Rule } from './rules/types.js';
 import { OwnerTable, parseTriageIni } from './triage-ini.js';
 import { runStages, STAGES, type PipelineState, type Stage } from './pipeline/stages.js';
 import { walkFrameToReport } from './pipeline/frames.js';
+import { walkArch } from './stacks.js';
+import { createUnwinderFactory } from '../unwind/sources.js';
 import type { ReportThreadFrame } from './report.js';
 import { VerdictBuilder } from './pipeline/verdict.js';
 
@@ -49,7 +51,9 @@ export async function analyzeWithStacks(facts: DumpFacts, opts: EngineOptions = 
   const run = await runRules({ facts, rules, owners, modules });
   const verdict = new VerdictBuilder();
   for (const e of run.errors) verdict.note('rules', `rule ${e.ruleId} failed: ${e.message}`);
-  const state: PipelineState = { facts, findings: run.findings, verdict, modules, owners, frames: [], cause: null, unwinders: opts.unwinders };
+  const arch = walkArch(facts);
+  const unwinders = arch ? createUnwinderFactory(facts, arch, { symbols: opts.symbolSource }) : undefined;
+  const state: PipelineState = { facts, findings: run.findings, verdict, modules, owners, frames: [], cause: null, unwinders };
   await runStages(state, opts.stages ?? STAGES);
   const threadFrames = new Map<number, { frames: ReportThreadFrame[]; stop: string }>();
   for (const [id, t] of state.stacks?.threads ?? []) {

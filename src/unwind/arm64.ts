@@ -41,7 +41,7 @@ async function byCfi(env: StepEnv, last: WalkFrame, u: ModuleUnwinder, rva: numb
 }
 
 async function byImage(env: StepEnv, last: WalkFrame, u: ModuleUnwinder): Promise<Caller | undefined> {
-  const step = await u.imageStep!(last.registers, env.stack);
+  const step = await u.imageStep!(last.registers, env.stack, last.trust !== 'context');
   if (step === undefined) return undefined;
   if (isProblem(step)) {
     env.warn(step);
@@ -52,14 +52,17 @@ async function byImage(env: StepEnv, last: WalkFrame, u: ModuleUnwinder): Promis
   if (pc === undefined || sp === undefined) return undefined;
   const regs: RegisterSet = new Map(step.registers);
   regs.set('pc', stripPac(pc));
+  // Windows' unwinder sets the caller's LR to its PC: that LR is not a value the caller holds.
+  if (regs.get('x30') === pc) regs.delete('x30');
   return { ip: stripPac(pc), sp, cfa: step.cfa, trust: 'cfi', registers: regs };
 }
 
 async function byFramePointer(env: StepEnv, frames: WalkFrame[]): Promise<Caller | undefined> {
   const last = frames[frames.length - 1]!;
-  // A caller found by a scan or by unwind data that did not restore LR: recover it from the
-  // callee's frame record when that record is the one this frame's FP points to.
-  if (!last.registers.has('x30') && frames.length >= 2) {
+  // A caller found by a scan has no LR: breakpad recovers one from the callee's frame record when
+  // that record is the one this frame's FP points to. (A caller found by unwind data reads its
+  // return address from its own frame record below.)
+  if (!last.registers.has('x30') && last.trust === 'scan' && frames.length >= 2) {
     const callee = frames[frames.length - 2]!;
     const fp = last.registers.get('x29');
     const sp = last.registers.get('sp');
@@ -73,6 +76,20 @@ async function byFramePointer(env: StepEnv, frames: WalkFrame[]): Promise<Caller
     }
   }
   const fp = last.registers.get('x29') ?? 0n;
+  const lr = last.registers.get('x30');
+  if (lr === undefined) {
+    // LR unknown (a caller found by unwind data, whose LR the call clobbered): the frame record
+    // at x29 holds this frame's return address itself.
+    if (fp === 0n) return undefined;
+    const savedFp = await env.stack.word(fp, 8);
+    const ret = await env.stack.word(fp + 8n, 8);
+    if (savedFp === undefined || ret === undefined) return undefined;
+    const pc = stripPac(ret);
+    const regs: RegisterSet = new Map([['pc', pc], ['sp', fp + 16n], ['x29', savedFp]]);
+    return { ip: pc, sp: fp + 16n, trust: 'frame-pointer', registers: regs, stackAddress: fp + 8n };
+  }
+  // Breakpad's step: the caller's PC is this frame's LR; the record at x29 gives the caller's
+  // x29 and LR (frame 0's caller is LR whether or not the leaf saved it).
   let callerFp = 0n;
   let callerLr = 0n;
   if (fp !== 0n) {
@@ -83,8 +100,7 @@ async function byFramePointer(env: StepEnv, frames: WalkFrame[]): Promise<Caller
     callerFp = a;
     callerLr = stripPac(b);
   }
-  const pc = last.registers.get('x30');
-  if (pc === undefined) return undefined;
+  const pc = lr;
   const sp = fp !== 0n ? fp + 16n : last.registers.get('sp')!;
   const regs: RegisterSet = new Map([['pc', pc], ['sp', sp], ['x29', callerFp], ['x30', callerLr]]);
   return { ip: pc, sp, trust: 'frame-pointer', registers: regs, stackAddress: fp !== 0n ? fp + 8n : undefined };

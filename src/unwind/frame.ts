@@ -52,8 +52,9 @@ export interface ModuleUnwinder {
   winInfo?(rva: number): Promise<WinFrameRecord | undefined>;
   /** Evaluates a STACK WIN program: every variable assigned, or a problem. */
   evaluateWin?(program: string, dictionary: Map<string, bigint>, stack: StackMemory): Promise<{ values: Map<string, bigint>; assigned: Set<string> } | UnwindProblem>;
-  /** One step of the image's own unwind data (x64 .pdata/.xdata, ARM64 .pdata). */
-  imageStep?(callee: RegisterSet, stack: StackMemory): Promise<UnwindStep | UnwindProblem | undefined>;
+  /** One step of the image's own unwind data (x64 .pdata/.xdata, ARM64 .pdata); `caller`: the
+   * frame's ip is a return address (looked up one byte back). */
+  imageStep?(callee: RegisterSet, stack: StackMemory, caller: boolean): Promise<UnwindStep | UnwindProblem | undefined>;
   /** With a symbol file: whether `rva` resolves to a function (breakpad's check on scanned addresses). Undefined: no symbols. */
   hasFunction?(rva: number): Promise<boolean | undefined>;
   /** With the image's section table: whether `rva` is in an executable section. Undefined: not known. */

@@ -38,7 +38,7 @@ async function byCfi(env: StepEnv, last: WalkFrame, u: ModuleUnwinder, rva: numb
 }
 
 async function byImage(env: StepEnv, last: WalkFrame, u: ModuleUnwinder): Promise<Caller | undefined> {
-  const step = await u.imageStep!(last.registers, env.stack);
+  const step = await u.imageStep!(last.registers, env.stack, last.trust !== 'context');
   if (step === undefined) return undefined;
   if (isProblem(step)) {
     env.warn(step);

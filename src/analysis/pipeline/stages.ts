@@ -238,7 +238,9 @@ export const STAGES: Stage[] = [
         address: hex(f.address),
         offset: hex(hit.offset),
         confidence,
-        reason: `${hit.module.name}${hit.unloaded ? ' (unloaded)' : ''} is blamed because ${how}${weak}.`,
+        reason:
+          `${hit.module.name}${hit.unloaded ? ' (unloaded)' : ''} is blamed because ${how}${weak}.` +
+          (s.frames.stackMissingAt !== undefined ? ` The stack of thread ${s.frames.threadId ?? '?'} (at ${hex(s.frames.stackMissingAt)}) is not in the dump: no caller could be looked at.` : ''),
         ...(picked.owner ? { owner: picked.owner } : {}),
         ...imageInfo(hit.module),
       });

@@ -1,0 +1,68 @@
+// The local symbol path (--symbols DIR, library option symbolPaths) as the walker's SymbolSource:
+// Breakpad stores (NAME/DEBUGID/NAME.sym) and folders of binaries, through SymbolStore, whose
+// process-wide cache indexes each .sym once for all the dumps of a scan. Node only (file I/O).
+
+import { SymbolStore, type SymbolModule } from '../formats/breakpad-sym/store.js';
+import { FileSource } from '../reader/byte-source.js';
+import { openPeImageFile, type PeImage } from '../formats/pe/image.js';
+import type { SymbolSource, SymbolModuleKey } from './sources.js';
+
+/** Binaries kept open for their unwind data, process-wide, by path and load address (each holds one file handle). */
+const MAX_OPEN_BINARIES = 64;
+const binaries = new Map<string, Promise<{ source: FileSource; image: PeImage } | undefined>>();
+
+async function openBinary(path: string, base: bigint): Promise<{ source: FileSource; image: PeImage } | undefined> {
+  let source: FileSource | undefined;
+  try {
+    source = await FileSource.open(path);
+    // The walker works in the dump's addresses: the image as loaded at this module's base.
+    const image = await openPeImageFile(source, { loadAddress: base });
+    return { source, image };
+  } catch {
+    await source?.close().catch(() => undefined);
+    return undefined;
+  }
+}
+
+/** Closes the binaries the symbol path opened (tests; a long-lived embedder between batches). */
+export async function closeSymbolPathBinaries(): Promise<void> {
+  const all = [...binaries.values()];
+  binaries.clear();
+  for (const b of all) await (await b)?.source.close().catch(() => undefined);
+}
+
+function toStoreModule(k: SymbolModuleKey): SymbolModule {
+  const m: SymbolModule = { name: k.name };
+  if (k.pdbName !== undefined) m.pdbName = k.pdbName;
+  if (k.debugId !== undefined) m.debugId = k.debugId;
+  if (k.codeId !== undefined) m.codeId = k.codeId;
+  return m;
+}
+
+/** A SymbolSource over local directories, in search order. */
+export function localSymbolSource(paths: readonly string[]): SymbolSource & { store: SymbolStore } {
+  const store = new SymbolStore(paths);
+  return {
+    store,
+    async findSymFile(key) {
+      return (await store.findSymFile(toStoreModule(key)))?.sym;
+    },
+    async findImage(key, base) {
+      const found = await store.findBinary(toStoreModule(key));
+      if (!found || !found.verified) return undefined;
+      const cacheKey = `${found.path}\0${base}`;
+      let p = binaries.get(cacheKey);
+      if (!p) {
+        if (binaries.size >= MAX_OPEN_BINARIES) {
+          const [oldest] = binaries.keys();
+          const old = binaries.get(oldest!)!;
+          binaries.delete(oldest!);
+          void old.then((b) => b?.source.close()).catch(() => undefined);
+        }
+        p = openBinary(found.path, base);
+        binaries.set(cacheKey, p);
+      }
+      return (await p)?.image;
+    },
+  };
+}
