@@ -33,11 +33,19 @@ export const LIMITS = {
   /** Frames walked per thread. !analyze's STACK_TEXT and minidump-stackwalk's reports rarely need
    * more than a few dozen; the cause is nearly always in the first ten. */
   maxFramesPerThread: 64,
+  /** Frames walked per thread other than the focus thread (the verdict stands on the focus thread). */
+  otherThreadFrames: 16,
   /** Frames walked in one dump, all threads together (65,536 threads x 64 frames would be 4 M). */
   maxFramesPerDump: 16_384,
-  /** Stack bytes the threads other than the focus thread may read, all together: the default
-   * report's read budget is 256 KiB and module lists take most of it on big processes. */
-  otherThreadsStackBytes: 96 * 1024,
+  /** Stack bytes the threads other than the focus thread may read, all together (the default
+   * report's facts stay within 256 KiB; this comes on top). Each gets an equal part between
+   * threadStackBytesMin and threadStackBytesMax; past the budget a thread keeps its context frame. */
+  otherThreadsStackBytes: 128 * 1024,
+  /** A thread's part of otherThreadsStackBytes, at least: two 1 KiB chunks cover breakpad's
+   * 160-word scan after the context frame on x64. */
+  threadStackBytesMin: 2048,
+  /** ... and at most. */
+  threadStackBytesMax: 16 * 1024,
   /** Threads walked in one dump; the rest keep their context frame (with a warning). */
   maxWalkedThreads: 2048,
   /** Physical memory runs in a kernel dump header (real: < 100). */

@@ -45,6 +45,9 @@ export class ModuleIndex {
   private readonly unloaded: Range[];
   readonly lowest: bigint;
   readonly highest: bigint;
+  /** The same over loaded modules only. */
+  readonly loadedLowest: bigint;
+  readonly loadedHighest: bigint;
 
   constructor(modules: readonly ModuleFacts[], unloadedModules: readonly UnloadedModuleFacts[]) {
     this.loaded = sortedRanges([...modules], false);
@@ -52,6 +55,8 @@ export class ModuleIndex {
     const all = [...this.loaded, ...this.unloaded];
     this.lowest = all.reduce((m, r) => (r.start < m ? r.start : m), all[0]?.start ?? 0n);
     this.highest = all.reduce((m, r) => (r.end > m ? r.end : m), 0n);
+    this.loadedLowest = this.loaded.reduce((m, r) => (r.start < m ? r.start : m), this.loaded[0]?.start ?? 0n);
+    this.loadedHighest = this.loaded.reduce((m, r) => (r.end > m ? r.end : m), 0n);
   }
 
   find(address: bigint): ModuleHit | undefined {
@@ -61,6 +66,8 @@ export class ModuleIndex {
   }
 
   findLoaded(address: bigint): ModuleHit | undefined {
+    // Most stack words a walk asks about are data: one range test turns them away.
+    if (address < this.loadedLowest || address >= this.loadedHighest) return undefined;
     const r = search(this.loaded, address);
     return r ? { module: r.module, unloaded: false, offset: address - r.start } : undefined;
   }

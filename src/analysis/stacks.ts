@@ -4,10 +4,13 @@
 
 import type { DumpFacts, ThreadFacts, CpuContext } from './facts/types.js';
 import type { ModuleIndex } from './modules.js';
-import { walkStack, type StopReason, type WalkArch } from '../unwind/walker.js';
+import { UnwinderMemo, walkStack, type StopReason, type WalkArch } from '../unwind/walker.js';
 import type { ModuleRef, ModuleUnwinder, WalkFrame } from '../unwind/frame.js';
 import type { UnwindProblem } from '../unwind/types.js';
 import { LIMITS } from '../limits.js';
+
+/** Threads walked at once: their stack reads overlap (a thread-pool round trip each). */
+const WALK_CONCURRENCY = 64;
 
 export interface ThreadStack {
   threadId: number;
@@ -62,43 +65,82 @@ export async function walkThreads(
   const focus = focusThreadId === undefined ? -1 : ordered.findIndex((t) => t.id === focusThreadId);
   if (focus > 0) ordered.unshift(...ordered.splice(focus, 1));
   const threads = new Map<number, ThreadStack>();
-  let budget = LIMITS.maxFramesPerDump;
-  // Stack bytes: the focus thread may read its whole walk window; the others share what is left
-  // of the report's read budget, so that walking every thread keeps a default report small.
-  let otherBytes = LIMITS.otherThreadsStackBytes;
-  let walked = 0;
-  let unwalked = 0;
   const findModule = (address: bigint): ModuleRef | undefined => {
     const hit = modules.findLoaded(address);
     return hit ? { module: hit.module as ModuleRef['module'], offset: hit.offset } : undefined;
   };
-  for (const t of ordered) {
-    if (threads.has(t.id)) continue;
-    const ctx = threadContext(facts, t);
-    if (!arch || !ctx) {
-      threads.set(t.id, contextOnly(t, ctx, modules, 'not-supported'));
-      continue;
-    }
-    if (walked >= LIMITS.maxWalkedThreads || budget <= 1) {
-      unwalked++;
-      threads.set(t.id, contextOnly(t, ctx, modules, 'frame-budget'));
-      continue;
-    }
-    walked++;
+  const unwinderMemo = new UnwinderMemo(unwinderFor);
+  const moduleRange = { lowest: modules.loadedLowest, highest: modules.loadedHighest };
+  const walkOne = async (t: ThreadFacts, ctx: CpuContext, maxFrames: number, maxStackBytes: number): Promise<ThreadStack> => {
     const r = await walkStack({
-      arch,
+      arch: arch!,
       context: ctx,
       stack: t.stack,
       readPrefix: (a, n) => facts.memory.readPrefix(a, n),
       findModule,
       unwinderFor,
-      maxFrames: Math.min(LIMITS.maxFramesPerThread, budget),
+      unwinderMemo,
+      moduleRange,
+      maxFrames,
       stackWindow: LIMITS.maxStackScanBytes,
-      maxStackBytes: walked === 1 ? LIMITS.maxStackScanBytes : otherBytes,
+      maxStackBytes,
+      // One read covers a thread's whole part of the budget (capped: the focus thread reads on).
+      firstRead: Math.min(maxStackBytes, LIMITS.threadStackBytesMax),
     });
-    budget -= r.frames.length;
-    if (walked > 1) otherBytes = Math.max(0, otherBytes - r.bytesRead);
-    threads.set(t.id, { threadId: t.id, frames: r.frames, stop: r.stop, spOutsideStack: r.spOutsideStack, problems: r.problems });
+    return { threadId: t.id, frames: r.frames, stop: r.stop, spOutsideStack: r.spOutsideStack, problems: r.problems };
+  };
+  // Which threads are walked, and with what, is decided before any is walked, so that the
+  // result does not depend on the order the concurrent walks finish in.
+  const todo: Array<{ t: ThreadFacts; ctx: CpuContext }> = [];
+  let unwalked = 0;
+  for (const t of ordered) {
+    if (threads.has(t.id)) continue;
+    const ctx = threadContext(facts, t);
+    if (!arch || !ctx) threads.set(t.id, contextOnly(t, ctx, modules, 'not-supported'));
+    else todo.push({ t, ctx });
+  }
+  let frames = LIMITS.maxFramesPerDump;
+  // The focus thread first, alone, with the whole window: the verdict stands on it.
+  const head = todo[0];
+  if (head && head.t.id === focusThreadId) {
+    todo.shift();
+    const r = await walkOne(head.t, head.ctx, LIMITS.maxFramesPerThread, LIMITS.maxStackScanBytes);
+    frames -= r.frames.length;
+    threads.set(head.t.id, r);
+  }
+  // The others share a stack-bytes budget and a frame budget, each an equal part (within bounds);
+  // those past what the budgets allow keep their context frame.
+  const n = Math.min(todo.length, LIMITS.maxWalkedThreads);
+  const bytesEach = n === 0 ? 0 : Math.min(LIMITS.threadStackBytesMax, Math.max(LIMITS.threadStackBytesMin, Math.floor(LIMITS.otherThreadsStackBytes / n)));
+  const walkable = Math.min(n, bytesEach === 0 ? 0 : Math.floor(LIMITS.otherThreadsStackBytes / bytesEach));
+  const framesEach = walkable === 0 ? 0 : Math.min(LIMITS.otherThreadFrames, Math.floor(frames / walkable));
+  // Their first stack bytes in as few reads as the file allows (dbghelp writes stacks side by side).
+  if (facts.memory.prefetch && walkable > 0) {
+    const spans: Array<{ address: bigint; length: number }> = [];
+    for (const { t, ctx } of todo.slice(0, walkable)) {
+      if (!t.stack) continue;
+      const end = t.stack.startAddress + BigInt(t.stack.size);
+      if (ctx.sp < t.stack.startAddress || ctx.sp >= end) continue;
+      // From SP aligned down, as the walk's first read (StackMemory's origin) starts.
+      const at = ctx.sp - (ctx.sp % BigInt(facts.pointerSize));
+      if (at < t.stack.startAddress) continue;
+      spans.push({ address: at, length: Math.min(Number(end - at), bytesEach) });
+    }
+    await facts.memory.prefetch(spans).catch(() => undefined);
+  }
+  for (let i = 0; i < todo.length; i += WALK_CONCURRENCY) {
+    const batch = todo.slice(i, i + WALK_CONCURRENCY);
+    const done = await Promise.all(
+      batch.map(({ t, ctx }, j) => (i + j < walkable && framesEach >= 2 ? walkOne(t, ctx, framesEach, bytesEach) : undefined)),
+    );
+    batch.forEach(({ t, ctx }, j) => {
+      const r = done[j];
+      if (r) threads.set(t.id, r);
+      else {
+        unwalked++;
+        threads.set(t.id, contextOnly(t, ctx, modules, i + j < n ? 'read-budget' : 'frame-budget'));
+      }
+    });
   }
   return { threads, unwalked };
 }

@@ -108,7 +108,8 @@ async function byFramePointer(env: StepEnv, frames: WalkFrame[]): Promise<Caller
 
 export async function arm64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Caller | undefined> {
   const last = frames[frames.length - 1]!;
-  const u = last.module ? await env.unwinder(last.module) : undefined;
+  const now = last.module ? env.unwinderNow(last.module) : null;
+  const u = now === null ? undefined : now ?? (await env.unwinder(last.module!));
   const rva = last.module ? Number(last.module.offset) : 0;
   let caller: Caller | undefined;
   if (u?.cfiCaller) caller = await byCfi(env, last, u, rva);

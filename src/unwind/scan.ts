@@ -18,6 +18,24 @@ export interface ScanEnv {
   stack: StackMemory;
   findModule(address: bigint): ModuleRef | undefined;
   unwinder(ref: ModuleRef): Promise<ModuleUnwinder | undefined>;
+  /** The module's unwinder when already known: null when it has none, undefined when not yet looked up. */
+  unwinderNow(ref: ModuleRef): ModuleUnwinder | null | undefined;
+  /** Where modules lie, as plain numbers: the high and low 32 bits of the lowest and highest
+   * module addresses, so that most stack words are turned away before a BigInt is made. */
+  span: ModuleSpan;
+}
+
+export interface ModuleSpan {
+  lowHi: number;
+  highHi: number;
+  lowLo: number;
+  highLo: number;
+}
+
+/** The span of [lowest, highest) as 32-bit halves (highest is exclusive: its last byte is highest - 1). */
+export function moduleSpan(lowest: bigint, highest: bigint): ModuleSpan {
+  const last = highest > 0n ? highest - 1n : 0n;
+  return { lowHi: Number(lowest >> 32n), highHi: Number(last >> 32n), lowLo: Number(lowest & 0xffffffffn), highLo: Number(last & 0xffffffffn) };
 }
 
 export interface ScanHit {
@@ -92,13 +110,27 @@ export async function instructionSeemsValid(env: ScanEnv, returnAddress: bigint)
 
 /** Breakpad's scan: `words + 1` slots from `start` (inclusive bound, as breakpad loops). */
 export async function scanForReturnAddress(env: ScanEnv, start: bigint, words: number): Promise<ScanHit | undefined> {
-  const ps = BigInt(env.pointerSize);
-  const last = start + BigInt(words) * ps;
-  for (let location = start; location <= last; location += ps) {
-    const ip = await env.stack.word(location, env.pointerSize);
-    if (ip === undefined) return undefined;
-    if (ip === 0n) continue;
-    if (await instructionSeemsValid(env, ip)) return { location, ip };
+  const ps = env.pointerSize;
+  // The whole window in one read; the scan stops where the readable stack does.
+  const bytes = env.stack.prefixNow(start, (words + 1) * ps) ?? (await env.stack.prefix(start, (words + 1) * ps));
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { lowHi, highHi, lowLo, highLo } = env.span;
+  for (let o = 0; o + ps <= bytes.length; o += ps) {
+    // Most slots are small integers or data: reject them on plain numbers before making a BigInt
+    // (word - 1 must lie in [lowest, highest)).
+    if (ps === 8) {
+      const hi = dv.getUint32(o + 4, true);
+      if (hi < lowHi || hi > highHi) continue;
+    } else {
+      const v = dv.getUint32(o, true);
+      if (v <= lowLo || v - 1 > highLo) continue;
+    }
+    const ip = ps === 8 ? dv.getBigUint64(o, true) : BigInt(dv.getUint32(o, true));
+    // A cheap module test first; the full check may read symbols or code. A module known to
+    // offer nothing (no symbols, no image) needs no await.
+    const ref = env.findModule(ip - 1n);
+    if (!ref) continue;
+    if (env.unwinderNow(ref) === null || (await instructionSeemsValid(env, ip))) return { location: start + BigInt(o), ip };
   }
   return undefined;
 }

@@ -64,7 +64,8 @@ function scanned(last: WalkFrame, location: bigint, ip: bigint, rbpFrom: bigint 
 
 export async function x64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Caller | undefined> {
   const last = frames[frames.length - 1]!;
-  const u = last.module ? await env.unwinder(last.module) : undefined;
+  const now = last.module ? env.unwinderNow(last.module) : null;
+  const u = now === null ? undefined : now ?? (await env.unwinder(last.module!));
   const rva = last.module ? Number(last.module.offset) : 0;
   let caller: Caller | undefined;
   if (u?.cfiCaller) caller = await byCfi(env, last, u, rva);
@@ -75,7 +76,11 @@ export async function x64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Call
     const hit = await scanForReturnAddress(env, rsp, 1);
     if (hit) {
       caller = scanned(last, hit.location, hit.ip, undefined);
-      for (const [k, v] of last.registers) if (!caller.registers.has(k) && k !== 'rip' && k !== 'rsp') caller.registers.set(k, v);
+      // Breakpad keeps the leaf's registers: a leaf changed none the caller keeps.
+      for (const k of NON_VOLATILE) {
+        const v = last.registers.get(k);
+        if (v !== undefined) caller.registers.set(k, v);
+      }
     }
   }
   if (!caller && env.scanAllowed) {

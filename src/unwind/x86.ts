@@ -181,7 +181,8 @@ async function byEbp(env: StepEnv, last: WalkFrame): Promise<Caller | undefined>
 
 export async function x86Caller(env: StepEnv, frames: WalkFrame[]): Promise<Caller | undefined> {
   const last = frames[frames.length - 1]!;
-  const u = last.module ? await env.unwinder(last.module) : undefined;
+  const now = last.module ? env.unwinderNow(last.module) : null;
+  const u = now === null ? undefined : now ?? (await env.unwinder(last.module!));
   const rva = last.module ? Number(last.module.offset) : 0;
   let caller: Caller | undefined;
   if (u?.winInfo) caller = await byWinFrameInfo(env, frames, u, rva);

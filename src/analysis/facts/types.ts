@@ -124,6 +124,8 @@ export interface MemoryReader {
   readPrefix(address: bigint, maxLength: number): Promise<Uint8Array>;
   /** File offset of the byte at `address`, when present (for evidence). */
   fileOffsetOf?(address: bigint): Promise<number | undefined>;
+  /** Reads ahead many small ranges in few reads (a walk of every thread's stack); optional. */
+  prefetch?(spans: Array<{ address: bigint; length: number }>): Promise<void>;
 }
 
 export interface DumpFacts {

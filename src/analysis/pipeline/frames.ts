@@ -35,7 +35,7 @@ export function focusThread(facts: DumpFacts, focusThreadId?: number): ThreadFac
 function hitOf(f: WalkFrame, modules: ModuleIndex): ModuleHit | undefined {
   const lookup = f.index === 0 ? f.ip : f.ip - 1n;
   const hit = modules.find(lookup);
-  return hit ? { ...hit, offset: f.ip - hit.module.base } : undefined;
+  return hit ? { module: hit.module, unloaded: hit.unloaded, offset: f.ip - hit.module.base } : undefined;
 }
 
 export async function collectFrames(
@@ -129,7 +129,7 @@ export async function scanBeyondWalk(facts: DumpFacts, walk: ThreadStack, module
     const hit = modules.find(v - 1n);
     // A return address is never in an image's first page (the headers).
     if (!hit || hit.offset < 0x1000n) continue;
-    out.push({ address: v, trust: 'scan', hit: { ...hit, offset: v - hit.module.base }, stackAddress: start + BigInt(o), beyondWalk: true });
+    out.push({ address: v, trust: 'scan', hit: { module: hit.module, unloaded: hit.unloaded, offset: v - hit.module.base }, stackAddress: start + BigInt(o), beyondWalk: true });
   }
   void start;
   return out;

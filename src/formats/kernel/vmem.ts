@@ -20,16 +20,35 @@ export interface VaRange {
 const MAX_VA_READ = LIMITS.maxStackScanBytes * 4;
 
 export class RangeMemory implements MemoryReader {
-  /** Sorted by address; overlapping ranges: first registered wins (kept in `ranges` order). */
-  private readonly sorted: VaRange[];
+  /** Sorted by address, each with its registration order; overlapping ranges: first registered wins. */
+  private readonly sorted: Array<{ r: VaRange; end: bigint; order: number }>;
+  /** maxEnd[i]: the highest end among sorted[0..i] (how far back a covering range can start). */
+  private readonly maxEnd: bigint[];
   constructor(private readonly source: ByteSource, readonly ranges: VaRange[], private readonly addressMask: bigint) {
-    this.sorted = [...ranges].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    this.sorted = ranges.map((r, order) => ({ r, end: r.address + BigInt(r.size), order })).sort((a, b) => (a.r.address < b.r.address ? -1 : a.r.address > b.r.address ? 1 : a.order - b.order));
+    this.maxEnd = [];
+    let m = 0n;
+    for (const e of this.sorted) this.maxEnd.push((m = e.end > m ? e.end : m));
   }
 
+  /** The first registered range that covers `address` (binary search; a walk looks up many). */
   private find(address: bigint): VaRange | undefined {
-    // first registered range that covers `address`
-    for (const r of this.ranges) if (address >= r.address && address < r.address + BigInt(r.size)) return r;
-    return undefined;
+    let lo = 0;
+    let hi = this.sorted.length - 1;
+    let last = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sorted[mid]!.r.address <= address) {
+        last = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    let best: { r: VaRange; order: number } | undefined;
+    for (let i = last; i >= 0 && this.maxEnd[i]! > address; i--) {
+      const e = this.sorted[i]!;
+      if (address < e.end && (!best || e.order < best.order)) best = e;
+    }
+    return best?.r;
   }
 
   async fileOffsetOf(address: bigint): Promise<number | undefined> {
@@ -49,7 +68,7 @@ export class RangeMemory implements MemoryReader {
       if (!r) break;
       const inRange = Number(at - r.address);
       const n = Math.min(want - got, r.size - inRange);
-      const b = await this.source.readAvailable(r.fileOffset + inRange, n, `${r.kind} @${at.toString(16)}`);
+      const b = await this.source.readAvailable(r.fileOffset + inRange, n, r.kind);
       parts.push(b);
       got += b.length;
       at += BigInt(b.length);

@@ -155,7 +155,7 @@ export class MinidumpFile {
    * that the many small reads that follow (module names, CodeView records, contexts) cost one I/O
    * per window instead of one per structure.
    */
-  async prefetch(ranges: Array<{ offset: number; length: number }>): Promise<void> {
+  async prefetch(ranges: Array<{ offset: number; length: number }>, gap = COALESCE_GAP): Promise<void> {
     const valid = ranges
       .filter((r) => Number.isSafeInteger(r.offset) && r.offset >= 0 && r.offset < this.size && r.length > 0)
       .map((r) => ({ offset: r.offset, end: Math.min(this.size, r.offset + Math.min(r.length, MAX_WINDOW)) }))
@@ -163,13 +163,15 @@ export class MinidumpFile {
     const windows: Array<{ offset: number; end: number }> = [];
     for (const r of valid) {
       const last = windows[windows.length - 1];
-      if (last && r.offset <= last.end + Math.min(COALESCE_GAP, Math.max(256, r.end - r.offset)) && Math.max(last.end, r.end) - last.offset <= MAX_WINDOW) {
+      if (last && r.offset <= last.end + Math.min(gap, Math.max(Math.min(gap, 256), r.end - r.offset)) && Math.max(last.end, r.end) - last.offset <= MAX_WINDOW) {
         last.end = Math.max(last.end, r.end);
       } else windows.push({ ...r });
     }
-    for (const w of windows) {
-      if (this.cache.some((c) => w.offset >= c.offset && w.end <= c.offset + c.bytes.length)) continue;
-      const bytes = await this.source.readAvailable(w.offset, w.end - w.offset, 'read-ahead');
+    // The windows are read at once: one after the other, each waits a thread-pool round trip.
+    const todo = windows.filter((w) => !this.cache.some((c) => w.offset >= c.offset && w.end <= c.offset + c.bytes.length));
+    const read = await Promise.all(todo.map((w) => this.source.readAvailable(w.offset, w.end - w.offset, 'read-ahead')));
+    for (const [i, w] of todo.entries()) {
+      const bytes = read[i]!;
       this.cache.push({ offset: w.offset, bytes });
       this.cacheBytes += bytes.length;
       while (this.cacheBytes > CACHE_BUDGET && this.cache.length > 1) {

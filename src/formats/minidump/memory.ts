@@ -111,6 +111,20 @@ export class MinidumpMemory implements MemoryReader {
     return out;
   }
 
+  /**
+   * Reads ahead the file bytes behind many small ranges (the first stack bytes of every thread)
+   * through the file's read-ahead cache, all at once (each read is a thread-pool round trip:
+   * one after the other, a hundred threads' stacks cost a hundred waits). Only touching ranges are
+   * merged: reading the gaps between stacks would double the bytes read. Only the MemoryList is
+   * consulted.
+   */
+  async prefetch(spans: Array<{ address: bigint; length: number }>): Promise<void> {
+    const ranges = await this.primary();
+    const wanted: Array<{ offset: number; length: number }> = [];
+    for (const s of spans) for (const p of this.pieces(ranges, s.address, s.length)) wanted.push({ offset: p.fileOffset, length: p.length });
+    await this.file.prefetch(wanted, 0);
+  }
+
   private async gather(address: bigint, length: number, needAll: boolean): Promise<Uint8Array | undefined> {
     if (length > LIMITS.maxSingleRead) throw new LimitExceededError(`memory read of ${length} bytes is over the ${LIMITS.maxSingleRead}-byte limit`, { struct: 'memory' });
     if (length <= 0 || address < 0n) return new Uint8Array(0);
