@@ -18,7 +18,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { PER_WORKER, failedOutcome, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
-import type { JobMessage, ResultMessage } from './worker.js';
+import type { JobMessage, ResultMessage, SymReplyMessage, SymRequestMessage } from './worker.js';
 import { COLD_IO_MS, ReadAhead } from './read-ahead.js';
 
 export type PoolMode = 'auto' | 'threads' | 'inline';
@@ -231,7 +231,19 @@ class ThreadPool implements JobPool {
     if (warm) this.adoptedCount++;
     // A new worker has its options in workerData; a parked one has an earlier pool's.
     const slot: Slot = { worker, configured: !warm, inFlight: new Map(), dead: false, answered: warm, detach: () => undefined };
-    const onMessage = (msg: ResultMessage): void => {
+    const onMessage = (msg: ResultMessage | SymRequestMessage): void => {
+      if ('symRequest' in msg) {
+        // A worker wants a .sym index: built here once (the main thread's cache), sent as data.
+        const r = msg.symRequest;
+        void import('../formats/breakpad-sym/store.js')
+          .then((m) => m.symIndexSnapshot(r.path, r.size, r.mtimeMs))
+          .catch(() => undefined)
+          .then((snapshot) => {
+            const reply: SymReplyMessage = { symReply: snapshot ? { id: r.id, snapshot } : { id: r.id } };
+            if (!slot.dead) worker.postMessage(reply);
+          });
+        return;
+      }
       slot.answered = true;
       this.readAhead.observe(msg.outcome.stallMs);
       const p = slot.inFlight.get(msg.id);

@@ -16,6 +16,8 @@
 // the right file when a worker hangs or dies; a result held back for batching would be blamed.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { setSymIndexProvider } from '../formats/breakpad-sym/store.js';
+import type { SymIndexSnapshot } from '../formats/breakpad-sym/sym-file.js';
 import { IoMeter, SLOW_IO_MS } from './read-ahead.js';
 import { PER_WORKER, errorInfo, failedOutcome, preloadLibrary, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 
@@ -30,6 +32,14 @@ export interface JobMessage {
 export interface ResultMessage {
   id: number;
   outcome: JobOutcome;
+}
+/** A worker asks the main thread for a .sym index (so that each file is parsed once per scan). */
+export interface SymRequestMessage {
+  symRequest: { id: number; path: string; size: number; mtimeMs: number };
+}
+/** The main thread's answer: the index as data, or nothing (the worker indexes it itself). */
+export interface SymReplyMessage {
+  symReply: { id: number; snapshot?: SymIndexSnapshot };
 }
 
 const port = parentPort;
@@ -60,7 +70,25 @@ if (port) {
         setImmediate(pump);
       });
   };
-  port.on('message', (msg: JobMessage) => {
+  // Symbol indexes come from the main thread, which builds each once for every worker.
+  const symPending = new Map<number, (s: SymIndexSnapshot | undefined) => void>();
+  let symIds = 0;
+  setSymIndexProvider(
+    (path, size, mtimeMs) =>
+      new Promise((resolve) => {
+        const id = ++symIds;
+        symPending.set(id, resolve);
+        const req: SymRequestMessage = { symRequest: { id, path, size, mtimeMs } };
+        port.postMessage(req);
+      }),
+  );
+  port.on('message', (msg: JobMessage | SymReplyMessage) => {
+    if ('symReply' in msg) {
+      const done = symPending.get(msg.symReply.id);
+      symPending.delete(msg.symReply.id);
+      done?.(msg.symReply.snapshot);
+      return;
+    }
     if (msg.options) {
       // A new scan adopted this worker: nothing of the last one is queued or running (the pool
       // parks only idle workers).

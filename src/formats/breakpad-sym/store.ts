@@ -30,7 +30,7 @@ import { FileSource, type ByteSource } from '../../reader/byte-source.js';
 import { compileStructs, decodeStruct } from '../../reader/struct-codec.js';
 import { DumpIoError, isDumpError } from '../../errors.js';
 import { hex, hexPad } from '../../util/hex.js';
-import { openSymFile, SYM_STRUCT, type SymFile } from './sym-file.js';
+import { openSymFile, snapshotSymFile, symFileFromSnapshot, SYM_STRUCT, type SymFile, type SymIndexSnapshot } from './sym-file.js';
 
 compileStructs(IMAGE_DOS_HEADER, IMAGE_NT_HEADERS_COMMON, IMAGE_OPTIONAL_HEADER32, IMAGE_OPTIONAL_HEADER64);
 
@@ -270,12 +270,54 @@ async function cacheInsert(key: string, entry: CacheEntry): Promise<void> {
   await Promise.all(evicted.map((e) => e.source.close()));
 }
 
-/** .sym files indexed since the process started (a scan's bench counts them). */
+/** .sym files indexed by this thread since it started (a scan's bench counts them). */
 let loads = 0;
 
+/**
+ * Where a thread gets an index it has not built: a scan's worker threads ask the main thread,
+ * which indexes each file once for all of them (undefined: index here, as without a provider).
+ */
+export type SymIndexProvider = (path: string, size: number, mtimeMs: number) => Promise<SymIndexSnapshot | undefined>;
+let provider: SymIndexProvider | undefined;
+
+export function setSymIndexProvider(p: SymIndexProvider | undefined): void {
+  provider = p;
+}
+
+/**
+ * For a provider's other end: the index of the .sym at `path` (the real path a worker found),
+ * from this thread's cache or built now, as data. Undefined when it cannot be indexed here (the
+ * worker then indexes it itself and meets the same typed error).
+ */
+export async function symIndexSnapshot(path: string, size: number, mtimeMs: number): Promise<SymIndexSnapshot | undefined> {
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch {
+    return undefined;
+  }
+  if (st.size !== size || st.mtimeMs !== mtimeMs) return undefined;
+  try {
+    const sym = await new SymbolStore([]).openIndexed(path, st);
+    return snapshotSymFile(sym);
+  } catch {
+    return undefined;
+  }
+}
+
 async function loadSymFile(key: string, st: Stats): Promise<SymFile> {
-  loads++;
   const source = new ReopenableFileSource(key, st.size, st.mtimeMs);
+  if (provider) {
+    const snap = await provider(key, st.size, st.mtimeMs).catch(() => undefined);
+    if (snap) {
+      try {
+        return symFileFromSnapshot(source, snap);
+      } catch {
+        // fall through: index it here
+      }
+    }
+  }
+  loads++;
   let sym: SymFile;
   try {
     sym = await openSymFile(source);
@@ -487,6 +529,11 @@ export class SymbolStore {
       return { sym, path };
     }
     return undefined;
+  }
+
+  /** The cached index of the file at `path` (indexing it when needed). */
+  openIndexed(path: string, st: Stats): Promise<SymFile> {
+    return this.openCached(path, st);
   }
 
   private async openCached(path: string, st: Stats): Promise<SymFile> {

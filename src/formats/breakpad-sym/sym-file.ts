@@ -974,6 +974,62 @@ export function applyCfiRuleText(ruleText: string, into: { cfa: string; ra: stri
   return report();
 }
 
+/**
+ * A built index as plain data (typed arrays and objects: what postMessage can carry). A scan's
+ * worker threads ask the main thread for it, so that a .sym is parsed once per scan, not once per
+ * worker, and each worker holds the index (a fraction of the file) rather than the garbage of a
+ * parse of the whole file.
+ */
+export interface SymIndexSnapshot {
+  readonly kind: 'breakpad-sym-index';
+  readonly fields: Record<string, unknown>;
+}
+
+const snapshots = new WeakMap<SymFile, SymIndexSnapshot>();
+
+/** A typed array's copy in shared memory: posted to a worker, it is shared, not copied. */
+function shared<T extends Uint32Array | Float64Array>(a: T): T {
+  const buf = new SharedArrayBuffer(a.byteLength);
+  const out = new (a.constructor as { new (b: SharedArrayBuffer): T })(buf);
+  out.set(a);
+  return out;
+}
+
+function shareDeep(v: unknown): unknown {
+  if (v instanceof Uint32Array || v instanceof Float64Array) return shared(v);
+  if (Array.isArray(v)) return v.map(shareDeep);
+  if (v && typeof v === 'object' && !(v instanceof Map) && Object.getPrototypeOf(v) === Object.prototype) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = shareDeep(x);
+    return o;
+  }
+  return v;
+}
+
+/**
+ * The index of a SymFile this module opened, as data whose arrays live in shared memory (made
+ * once per SymFile); undefined for any other SymFile.
+ */
+export function snapshotSymFile(sym: SymFile): SymIndexSnapshot | undefined {
+  if (!(sym instanceof IndexedSymFile)) return undefined;
+  let snap = snapshots.get(sym);
+  if (!snap) {
+    const fields: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(sym)) if (k !== 'source') fields[k] = shareDeep(v);
+    snap = { kind: 'breakpad-sym-index', fields };
+    snapshots.set(sym, snap);
+  }
+  return snap;
+}
+
+/** A SymFile over `source` from a snapshot of its index (made by snapshotSymFile on the same file). */
+export function symFileFromSnapshot(source: ByteSource, snap: SymIndexSnapshot): SymFile {
+  if (snap?.kind !== 'breakpad-sym-index' || typeof snap.fields !== 'object') throw new DumpFormatError('BadValue', 'not a symbol index snapshot', { struct: SYM_STRUCT });
+  const f = Object.create(IndexedSymFile.prototype) as IndexedSymFile;
+  Object.assign(f, snap.fields, { source });
+  return f;
+}
+
 class IndexedSymFile implements SymFile {
   readonly module: SymModule;
   readonly codeId?: string;
