@@ -695,6 +695,54 @@ export function arm64Packed(): UnwindCase {
 }
 
 /** Every case, by builder name. */
+/**
+ * Hostile unwind data: the one function's UNWIND_INFO chains to a RUNTIME_FUNCTION whose unwind
+ * data is that same UNWIND_INFO (a chain loop). The walker must report a typed problem and fall
+ * through to the next method (a leaf return: [rsp] is a return address into the module, after a
+ * call), never loop.
+ */
+export function x64ChainLoop(): UnwindCase {
+  const tid = 0x3b10;
+  const text = new Uint8Array(0x1000).fill(0xcc);
+  const rip0 = 0x1010;
+  const ret = 0x1800;
+  putCallX86(text, ret - 0x1000, 0x1000);
+  const info = x64UnwindInfo({ sizeOfProlog: 0, ops: [], chained: { begin: 0x1000, end: 0x1100, unwind: 0x2000 } });
+  const rdata = new Uint8Array(0x1000);
+  rdata.set(info, 0);
+  const pdata = runtimeFunctionsX64([{ begin: 0x1000, end: 0x1100, unwind: 0x2000 }]);
+  const image = buildPeImage({
+    machine: 'x64',
+    base: X64_MOD,
+    sizeOfImage: 0x4000,
+    timestamp: 0x65a1b2c3,
+    sections: [
+      { name: '.text', rva: 0x1000, bytes: text, characteristics: SCN_TEXT },
+      { name: '.rdata', rva: 0x2000, bytes: rdata, characteristics: SCN_RDATA },
+      { name: '.pdata', rva: 0x3000, bytes: pdata, virtualSize: pdata.length, characteristics: SCN_RDATA },
+    ],
+    exception: { rva: 0x3000, size: pdata.length },
+  });
+  const S = 0x0000_00b1_0000_0000n;
+  const stack = new Mem(S, 0x100, 8).word(S, X64_MOD + BigInt(ret));
+  const dump = new SynthMinidump({ arch: 'x64', timestamp: 1_716_900_000 })
+    .addSystemInfo({ arch: 'x64', major: 10, minor: 0, build: 19045, cpus: 8, vendor: 'GenuineIntel' })
+    .addModule({ name: `C:\\Program Files\\Contoso\\${X64_MOD_NAME}`, base: X64_MOD, size: image.sizeOfImage, timestamp: 0x65a1b2c3 })
+    .addThread({ id: tid, context: { rip: X64_MOD + BigInt(rip0), rsp: S, eflags: 0x10246, segCs: 0x33, segSs: 0x2b }, stack: { start: S, bytes: stack.bytes } })
+    .addException({ threadId: tid, code: 0xc0000005, address: X64_MOD + BigInt(rip0), parameters: [0n, 0n] });
+  addImage(dump, image);
+  return {
+    bytes: dump.build(),
+    arch: 'x64',
+    threadId: tid,
+    expected: [
+      { address: X64_MOD + BigInt(rip0), trust: 'context', module: X64_MOD_NAME },
+      { address: X64_MOD + BigInt(ret), trust: 'scan', module: X64_MOD_NAME },
+    ],
+    note: 'x64: a chained UNWIND_INFO that chains to itself: a typed problem, then the leaf return [rsp]',
+  };
+}
+
 export const UNWIND_CASES = {
   x86EbpChain,
   x64PdataImage,

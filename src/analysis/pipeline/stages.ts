@@ -83,6 +83,8 @@ function triggerPhrase(trigger: string): string {
 }
 
 const noUnwinders: UnwinderFactory = async () => undefined;
+/** Unwind problems reported per dump (each thread keeps up to 8; a hostile dump could have many). */
+const MAX_UNWIND_WARNINGS = 32;
 
 export const STAGES: Stage[] = [
   {
@@ -126,6 +128,17 @@ export const STAGES: Stage[] = [
       const focus = first(s.findings, 'focusThreadId');
       const focusId = focus ?? focusThread(s.facts)?.id;
       s.stacks = await walkThreads(s.facts, s.modules, s.unwinders ?? noUnwinders, focusId);
+      // Unwind data that could not be used (hostile or damaged) is a typed warning; the walk fell
+      // through to the next method for that frame.
+      let told = 0;
+      for (const [id, t] of s.stacks.threads) {
+        for (const p of t.problems) {
+          if (told++ >= MAX_UNWIND_WARNINGS) break;
+          const message = `thread ${id}: ${p.message}`;
+          // Facts are memoised per dump: a second triage of it must not say it twice.
+          if (!s.facts.warnings.some((w) => w.code === p.code && w.message === message)) s.facts.warnings.push({ code: p.code, message });
+        }
+      }
       s.frames = await collectFrames(s.facts, hintsByPriority(s.findings), s.modules, s.owners, s.stacks, focus);
       s.verdict.setFrames('frames', s.frames.map(frameToReport), s.frames.threadId);
       if (s.frames.stackMissingAt !== undefined) {
