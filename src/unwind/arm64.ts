@@ -4,7 +4,7 @@
 // takes the caller's PC from the callee's LR, as breakpad does.
 
 import type { ModuleUnwinder, WalkFrame } from './frame.js';
-import { isProblem } from './frame.js';
+import { cfiCallerOf, imageStepOf, unwinderOf } from './frame.js';
 import { scanForReturnAddress, SCAN_WORDS, SCAN_WORDS_AFTER_CONTEXT } from './scan.js';
 import type { StepEnv } from './x86.js';
 import type { RegisterSet } from './types.js';
@@ -24,12 +24,8 @@ function calleeSaved(from: RegisterSet, into: RegisterSet): void {
 }
 
 async function byCfi(env: StepEnv, last: WalkFrame, u: ModuleUnwinder, rva: number): Promise<Caller | undefined> {
-  const r = await u.cfiCaller!(rva, last.registers, env.stack, 8);
+  const r = await cfiCallerOf(env, last, u, rva, 8);
   if (r === undefined) return undefined;
-  if (isProblem(r)) {
-    env.warn(r);
-    return undefined;
-  }
   const regs: RegisterSet = new Map();
   for (const [k, v] of r) if (!k.startsWith('.')) regs.set(k, v);
   calleeSaved(last.registers, regs);
@@ -41,12 +37,8 @@ async function byCfi(env: StepEnv, last: WalkFrame, u: ModuleUnwinder, rva: numb
 }
 
 async function byImage(env: StepEnv, last: WalkFrame, u: ModuleUnwinder): Promise<Caller | undefined> {
-  const step = await u.imageStep!(last.registers, env.stack, last.trust !== 'context');
+  const step = await imageStepOf(env, last, u);
   if (step === undefined) return undefined;
-  if (isProblem(step)) {
-    env.warn(step);
-    return undefined;
-  }
   const pc = step.registers.get('pc');
   const sp = step.registers.get('sp');
   if (pc === undefined || sp === undefined) return undefined;
@@ -108,9 +100,7 @@ async function byFramePointer(env: StepEnv, frames: WalkFrame[]): Promise<Caller
 
 export async function arm64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Caller | undefined> {
   const last = frames[frames.length - 1]!;
-  const now = last.module ? env.unwinderNow(last.module) : null;
-  const u = now === null ? undefined : now ?? (await env.unwinder(last.module!));
-  const rva = last.module ? Number(last.module.offset) : 0;
+  const { u, rva } = await unwinderOf(env, last);
   let caller: Caller | undefined;
   if (u?.cfiCaller) caller = await byCfi(env, last, u, rva);
   if (!caller && u?.imageStep) caller = await byImage(env, last, u);

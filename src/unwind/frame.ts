@@ -66,3 +66,39 @@ export interface ModuleUnwinder {
 export function isProblem(x: unknown): x is UnwindProblem {
   return typeof x === 'object' && x !== null && 'code' in x && 'message' in x && !(x instanceof Map);
 }
+
+/** Reports a problem and answers undefined: the walker falls through to the next method. */
+interface Warns {
+  warn(p: UnwindProblem): void;
+}
+
+/** The symbol file's CFI answer for the last frame, or undefined (no record, or a problem, warned). */
+export async function cfiCallerOf(env: Warns & { stack: StackMemory }, last: WalkFrame, u: ModuleUnwinder, rva: number, pointerSize: 4 | 8): Promise<RegisterSet | undefined> {
+  const r = await u.cfiCaller!(rva, last.registers, env.stack, pointerSize);
+  if (r !== undefined && isProblem(r)) {
+    env.warn(r);
+    return undefined;
+  }
+  return r;
+}
+
+/** The image's unwind step for the last frame, or undefined (no data, or a problem, warned). */
+export async function imageStepOf(env: Warns & { stack: StackMemory }, last: WalkFrame, u: ModuleUnwinder): Promise<UnwindStep | undefined> {
+  const step = await u.imageStep!(last.registers, env.stack, last.trust !== 'context');
+  if (step !== undefined && isProblem(step)) {
+    env.warn(step);
+    return undefined;
+  }
+  return step;
+}
+
+/** The unwind sources of the last frame's module (none when it is in no module) and its rva. */
+export async function unwinderOf(
+  env: { unwinderNow(ref: ModuleRef): ModuleUnwinder | null | undefined; unwinder(ref: ModuleRef): Promise<ModuleUnwinder | undefined> },
+  last: WalkFrame,
+): Promise<{ u: ModuleUnwinder | undefined; rva: number }> {
+  if (!last.module) return { u: undefined, rva: 0 };
+  const now = env.unwinderNow(last.module);
+  const u = now === null ? undefined : (now ?? (await env.unwinder(last.module)));
+  return { u, rva: Number(last.module.offset) };
+}

@@ -4,7 +4,7 @@
 // with no RBP chain: Windows x64 code keeps no frame-pointer convention outside what .pdata says.
 
 import type { ModuleUnwinder, WalkFrame } from './frame.js';
-import { isProblem } from './frame.js';
+import { cfiCallerOf, imageStepOf, unwinderOf } from './frame.js';
 import { scanForReturnAddress, SCAN_WORDS, SCAN_WORDS_AFTER_CONTEXT } from './scan.js';
 import type { StepEnv } from './x86.js';
 import type { RegisterSet } from './types.js';
@@ -15,12 +15,8 @@ const CALLEE_SAVED = ['rbx', 'rbp', 'r12', 'r13', 'r14', 'r15'];
 const NON_VOLATILE = ['rbx', 'rbp', 'rsi', 'rdi', 'r12', 'r13', 'r14', 'r15'];
 
 async function byCfi(env: StepEnv, last: WalkFrame, u: ModuleUnwinder, rva: number): Promise<Caller | undefined> {
-  const r = await u.cfiCaller!(rva, last.registers, env.stack, 8);
+  const r = await cfiCallerOf(env, last, u, rva, 8);
   if (r === undefined) return undefined;
-  if (isProblem(r)) {
-    env.warn(r);
-    return undefined;
-  }
   const rip = r.get('rip') ?? r.get('.ra');
   const rsp = r.get('rsp') ?? r.get('.cfa');
   if (!rip || !rsp) return undefined;
@@ -38,12 +34,8 @@ async function byCfi(env: StepEnv, last: WalkFrame, u: ModuleUnwinder, rva: numb
 }
 
 async function byImage(env: StepEnv, last: WalkFrame, u: ModuleUnwinder): Promise<Caller | undefined> {
-  const step = await u.imageStep!(last.registers, env.stack, last.trust !== 'context');
+  const step = await imageStepOf(env, last, u);
   if (step === undefined) return undefined;
-  if (isProblem(step)) {
-    env.warn(step);
-    return undefined;
-  }
   const rip = step.registers.get('rip');
   const rsp = step.registers.get('rsp');
   if (!rip || !rsp) return undefined;
@@ -64,9 +56,7 @@ function scanned(last: WalkFrame, location: bigint, ip: bigint, rbpFrom: bigint 
 
 export async function x64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Caller | undefined> {
   const last = frames[frames.length - 1]!;
-  const now = last.module ? env.unwinderNow(last.module) : null;
-  const u = now === null ? undefined : now ?? (await env.unwinder(last.module!));
-  const rva = last.module ? Number(last.module.offset) : 0;
+  const { u, rva } = await unwinderOf(env, last);
   let caller: Caller | undefined;
   if (u?.cfiCaller) caller = await byCfi(env, last, u, rva);
   if (!caller && u?.imageStep) caller = await byImage(env, last, u);

@@ -3,7 +3,7 @@
 // given the same symbol files.
 
 import type { ModuleUnwinder, WalkFrame } from './frame.js';
-import { isProblem } from './frame.js';
+import { cfiCallerOf, isProblem, unwinderOf } from './frame.js';
 import { scanForReturnAddress, SCAN_WORDS, SCAN_WORDS_AFTER_CONTEXT, type ScanEnv } from './scan.js';
 import type { RegisterSet, UnwindProblem } from './types.js';
 
@@ -137,12 +137,8 @@ async function byWinFrameInfo(env: StepEnv, frames: WalkFrame[], u: ModuleUnwind
 }
 
 async function byCfi(env: StepEnv, last: WalkFrame, u: ModuleUnwinder, rva: number): Promise<Caller | undefined> {
-  const r = await u.cfiCaller!(rva, last.registers, env.stack, 4);
+  const r = await cfiCallerOf(env, last, u, rva, 4);
   if (r === undefined) return undefined;
-  if (isProblem(r)) {
-    env.warn(r);
-    return undefined;
-  }
   const regs: RegisterSet = new Map();
   const eip = r.get('eip') ?? r.get('.ra');
   const esp = r.get('esp') ?? r.get('.cfa');
@@ -181,9 +177,7 @@ async function byEbp(env: StepEnv, last: WalkFrame): Promise<Caller | undefined>
 
 export async function x86Caller(env: StepEnv, frames: WalkFrame[]): Promise<Caller | undefined> {
   const last = frames[frames.length - 1]!;
-  const now = last.module ? env.unwinderNow(last.module) : null;
-  const u = now === null ? undefined : now ?? (await env.unwinder(last.module!));
-  const rva = last.module ? Number(last.module.offset) : 0;
+  const { u, rva } = await unwinderOf(env, last);
   let caller: Caller | undefined;
   if (u?.winInfo) caller = await byWinFrameInfo(env, frames, u, rva);
   if (!caller && u?.cfiCaller) caller = await byCfi(env, last, u, rva);

@@ -15,6 +15,7 @@
 
 import { IMAGE_DOS_HEADER, IMAGE_NT_HEADERS_COMMON, IMAGE_OPTIONAL_HEADER32, IMAGE_OPTIONAL_HEADER64 } from '../../native-structs/pe/pe.js';
 import { concat, encodeStruct } from './encode.js';
+import { UnwindOpX64 } from '../../native-structs/constants/pe-unwind.js';
 
 export type PeMachine = 'x86' | 'x64' | 'arm64';
 
@@ -185,20 +186,8 @@ export function arm64Nops(size: number): Uint8Array {
 
 // ---- x64 unwind data ------------------------------------------------------------------------
 
-/** UNWIND_CODE operations (values as in LLVM Win64EH.h, see pe-unwind.md §4.2). */
-export const UWOP = {
-  PUSH_NONVOL: 0,
-  ALLOC_LARGE: 1,
-  ALLOC_SMALL: 2,
-  SET_FPREG: 3,
-  SAVE_NONVOL: 4,
-  SAVE_NONVOL_FAR: 5,
-  EPILOG: 6,
-  SPARE_CODE: 7,
-  SAVE_XMM128: 8,
-  SAVE_XMM128_FAR: 9,
-  PUSH_MACHFRAME: 10,
-} as const;
+/** UNWIND_CODE operations (native-structs/constants/pe-unwind.ts). */
+export const UWOP = UnwindOpX64;
 
 /** x64 register numbers used by unwind codes. */
 export const X64_REG = { rax: 0, rcx: 1, rdx: 2, rbx: 3, rsp: 4, rbp: 5, rsi: 6, rdi: 7, r8: 8, r9: 9, r10: 10, r11: 11, r12: 12, r13: 13, r14: 14, r15: 15 } as const;

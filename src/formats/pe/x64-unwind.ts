@@ -13,21 +13,9 @@ import { isDumpError } from '../../errors.js';
 import { hex } from '../../util/hex.js';
 import { PeMachine, type PeImage } from './image.js';
 
-/** UNWIND_CODE operations (values as in LLVM Win64EH.h; the spec's table §4.2). */
-export const UnwindOpX64 = {
-  PUSH_NONVOL: 0,
-  ALLOC_LARGE: 1,
-  ALLOC_SMALL: 2,
-  SET_FPREG: 3,
-  SAVE_NONVOL: 4,
-  SAVE_NONVOL_FAR: 5,
-  EPILOG: 6,
-  SPARE_CODE: 7,
-  SAVE_XMM128: 8,
-  SAVE_XMM128_FAR: 9,
-  PUSH_MACHFRAME: 10,
-} as const;
-export type UnwindOpX64Name = keyof typeof UnwindOpX64;
+/** UNWIND_CODE operations: declared in native-structs (values as in LLVM Win64EH.h). */
+import { UnwindOpX64, type UnwindOpX64Name } from '../../../native-structs/constants/pe-unwind.js';
+export { UnwindOpX64, type UnwindOpX64Name };
 const OP_NAMES = Object.keys(UnwindOpX64) as UnwindOpX64Name[];
 
 /** UNWIND_INFO.Flags. */

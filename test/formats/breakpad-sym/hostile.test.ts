@@ -11,6 +11,7 @@ import { DumpError } from '../../../src/errors.js';
 import { MAX_SYM_LINE_BYTES, openSymFile, SYM_CHUNK_BYTES, SYM_STRUCT, type SymFile } from '../../../src/formats/breakpad-sym/sym-file.js';
 import { evaluateCfiRules, evaluatePostfix, isUnwindProblem } from '../../../src/formats/breakpad-sym/postfix.js';
 import { corpusOrSkipMessage, corpusPath } from '../../helpers/corpus.js';
+import { SpySource } from '../../helpers/spy-source.js';
 
 const haveCorpus = corpusOrSkipMessage();
 const tmp = mkdtempSync(join(tmpdir(), 'dt-symh-'));
@@ -18,34 +19,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const MODULE = 'MODULE windows x86_64 0123456789ABCDEF0123456789ABCDEF1 h.pdb\n';
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** Wraps a source and records the largest read and the total read. */
-class SpySource implements ByteSource {
-  maxRead = 0;
-  bytesRead = 0;
-  constructor(private readonly inner: ByteSource) {}
-  get size(): number {
-    return this.inner.size;
-  }
-  get name(): string {
-    return this.inner.name;
-  }
-  async read(offset: number, length: number, struct?: string): Promise<Uint8Array> {
-    this.maxRead = Math.max(this.maxRead, length);
-    const b = await this.inner.read(offset, length, struct);
-    this.bytesRead += b.length;
-    return b;
-  }
-  async readAvailable(offset: number, length: number, struct?: string): Promise<Uint8Array> {
-    this.maxRead = Math.max(this.maxRead, length);
-    const b = await this.inner.readAvailable(offset, length, struct);
-    this.bytesRead += b.length;
-    return b;
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 let fileCount = 0;
 /** The same bytes as a BytesSource and as a FileSource in the temp dir. */

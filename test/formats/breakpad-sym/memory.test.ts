@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSource, type ByteSource } from '../../../src/reader/byte-source.js';
 import { openSymFile, SYM_CHUNK_BYTES } from '../../../src/formats/breakpad-sym/sym-file.js';
+import { SpySource } from '../../helpers/spy-source.js';
 
 const TARGET = 50 * 1024 * 1024;
 const tmp = mkdtempSync(join(tmpdir(), 'dt-symmem-'));
@@ -42,41 +43,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
  * Records the reads; every `gcEvery` reads it collects and samples memory, so `livePeak` is what
  * the indexer holds during the pass, not garbage the collector has yet to reclaim.
  */
-class SpySource implements ByteSource {
-  maxRead = 0;
-  bytesRead = 0;
-  reads = 0;
+class GcSpySource extends SpySource {
   livePeak = 0;
-  constructor(private readonly inner: ByteSource, private readonly gcEvery = 0) {}
-  private sample(): void {
+  constructor(inner: ByteSource, private readonly gcEvery = 0) {
+    super(inner);
+  }
+  protected override before(): void {
     if (this.gcEvery > 0 && gc && this.reads % this.gcEvery === 0) {
       gc();
       this.livePeak = Math.max(this.livePeak, used());
     }
-  }
-  get size(): number {
-    return this.inner.size;
-  }
-  get name(): string {
-    return this.inner.name;
-  }
-  async read(offset: number, length: number, struct?: string): Promise<Uint8Array> {
-    this.maxRead = Math.max(this.maxRead, length);
-    this.reads++;
-    const b = await this.inner.read(offset, length, struct);
-    this.bytesRead += b.length;
-    return b;
-  }
-  async readAvailable(offset: number, length: number, struct?: string): Promise<Uint8Array> {
-    this.maxRead = Math.max(this.maxRead, length);
-    this.reads++;
-    this.sample();
-    const b = await this.inner.readAvailable(offset, length, struct);
-    this.bytesRead += b.length;
-    return b;
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 
@@ -100,7 +76,7 @@ describe('a generated 50 MB .sym', () => {
   it('is indexed in one pass of bounded reads; live memory stays well under the file size', async () => {
     const size = statSync(file).size;
     expect(size).toBeGreaterThanOrEqual(TARGET);
-    const spy = new SpySource(await FileSource.open(file), 4);
+    const spy = new GcSpySource(await FileSource.open(file), 4);
     await settle();
     const before = used();
     const t0 = performance.now();
