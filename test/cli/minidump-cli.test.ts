@@ -57,6 +57,29 @@ describe('dumptriage on minidump fixtures', () => {
   });
 });
 
+describe('stacks on the command line', () => {
+  const sample = join(dir, 'sample-app-crash-x64.dmp');
+  it('--threads prints every thread\'s walked stack, the crashing one first; STACK_TEXT names its thread', async () => {
+    const r = await cli(sample, '--threads');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/STACK_TEXT: \(thread 10828\)/);
+    const part = r.stdout.slice(r.stdout.indexOf('THREADS_STACKS:'));
+    expect(part).toMatch(/Thread 10828 \(crashed\) "Main Thread"\n  0  VendorPlugin\.dll\+0x1a2b +0x7ffa1c301a2b +sp=0xa1b2cfe000 +context\n  1  VendorPlugin\.dll\+0x2044 /);
+  });
+  it('--symbols with a path that is not a directory is a usage error (exit 2) before any dump is read', async () => {
+    const r = await cli(sample, '--symbols', join(dir, 'no-such-folder'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--symbols .*no-such-folder is not a directory/);
+    expect(r.stdout).toBe('');
+  });
+  it('--symbols is repeatable and the JSON walk is the same when the folders hold nothing for the dump', async () => {
+    const plain = JSON.parse((await cli(sample, '--json')).stdout);
+    const r = await cli(sample, '--json', '--symbols', dir, '--symbols', join(dir, '..'));
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).threads).toEqual(plain.threads);
+  });
+});
+
 describe.skipIf(!HAVE_CORPUS)('dumptriage on corpus minidumps', () => {
   corpusOrSkipMessage();
   it('microdumps and the zlib container: exit 1, UnknownFormat, no stack trace', async () => {
