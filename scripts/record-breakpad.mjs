@@ -6,7 +6,7 @@
 //
 // Per dump: the crashing thread's index and its first 32 frames: module, the frame's instruction
 // register (pc/rip/eip: for a caller, the return address), its offset in the module, and how
-// breakpad found it (context | cfi | frame-pointer | scan).
+// breakpad found it (context | cfi | frame-pointer | scan), and the function name it gave, if any.
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -47,8 +47,11 @@ function parse(text) {
     if (!pcm || !found) continue;
     const pc = BigInt(pcm[1]);
     const mod = modules.find((m) => pc >= m.start && pc <= m.end);
+    // "module!function [file : line + 0x..]" or "module!function + 0x..": the name breakpad gave.
+    const named = /^[^!\s]+!(.+?)(?: \[.* : \d+ \+ 0x[0-9a-f]+\]| \+ 0x[0-9a-f]+)?$/.exec(head[2].trim());
     frames.push({
       index: Number(head[1]),
+      function: named ? named[1] : null,
       module: mod?.name ?? null,
       address: `0x${pc.toString(16)}`,
       offset: mod ? `0x${(pc - mod.start).toString(16)}` : null,

@@ -95,6 +95,9 @@ export interface ReportThreadFrame {
   /** address - module base. */
   offset?: string;
   unloaded?: boolean;
+  /** The function holding the instruction, from a symbol file (--symbols), and address - its start. */
+  function?: string;
+  functionOffset?: string;
   /** How the frame was found: 'context' | 'cfi' | 'frame-pointer' | 'scan'. */
   trust: 'context' | 'cfi' | 'frame-pointer' | 'scan';
   /** The frame's stack pointer. */
@@ -111,10 +114,13 @@ export type Category = 'third-party-driver' | 'microsoft' | 'hardware' | 'memory
 export interface ReportFrame {
   index: number;
   address: string;
-  /** module!+0xoffset, or the bare address */
+  /** module!function+0xoffset when a symbol file names it, else module+0xoffset, or the bare address */
   symbol: string;
   module?: string;
   offset?: string;
+  /** From a symbol file: the function and address - its start. */
+  function?: string;
+  functionOffset?: string;
   /** 'context' (from a register) | 'scan' (found by stack scan) | 'fault' (fault address argument) */
   trust: 'context' | 'scan' | 'fault' | 'cfi' | 'frame-pointer';
   /** Stack address where a scanned return address was found. */
@@ -137,6 +143,9 @@ export interface ProbableCause {
   image: string | null;
   address: string | null;
   offset: string | null;
+  /** The function at `address`, when a symbol file names it (--symbols), and address - its start. */
+  function?: string;
+  functionOffset?: string;
   /** 0..1 */
   confidence: number;
   reason: string;

@@ -38,6 +38,30 @@ export function threadContext(facts: DumpFacts, t: ThreadFacts): CpuContext | un
   return t.context;
 }
 
+/** Frames named per dump at most: each name is a lookup (and, the first time, a read) in a .sym. */
+const MAX_NAMED_FRAMES = 4096;
+/** Characters kept of a function name (C++ names with templates reach a few hundred). */
+const MAX_NAME_CHARS = 1024;
+
+/**
+ * Names the walked frames from the modules' symbol files (FUNC, else PUBLIC, breakpad's rule): the
+ * frame's module offset is its instruction's (the call, one back from a return address).
+ */
+async function nameFrames(threads: Map<number, ThreadStack>, memo: UnwinderMemo): Promise<void> {
+  let left = MAX_NAMED_FRAMES;
+  for (const t of threads.values()) {
+    for (const f of t.frames) {
+      if (!f.module || left-- <= 0) continue;
+      const u = memo.now(f.module.module) ?? (await memo.get(f.module.module));
+      if (!u?.functionAt) continue;
+      const fn = await u.functionAt(Number(f.module.offset)).catch(() => undefined);
+      // A hostile .sym may hold 64 KiB names: the report keeps the first MAX_NAME_CHARS.
+      const name = fn && fn.name.length > MAX_NAME_CHARS ? `${fn.name.slice(0, MAX_NAME_CHARS)}...` : fn?.name;
+      if (fn && name) f.func = { name, offset: f.ip - (f.module.module.base + BigInt(fn.rva)) };
+    }
+  }
+}
+
 function contextOnly(t: ThreadFacts, ctx: CpuContext | undefined, modules: ModuleIndex, stop: StopReason): ThreadStack {
   const frames: WalkFrame[] = [];
   if (ctx && ctx.ip !== 0n) {
@@ -142,5 +166,6 @@ export async function walkThreads(
       }
     });
   }
+  await nameFrames(threads, unwinderMemo);
   return { threads, unwalked };
 }

@@ -25,6 +25,8 @@ export interface WalkFrame {
   module?: ModuleRef;
   /** x86 STACK WIN parameter size of this frame's function (the next frame's .cbCalleeParams). */
   winParameterSize?: number;
+  /** The function holding the frame's instruction, from a symbol file (FUNC, else PUBLIC). */
+  func?: { name: string; offset: bigint };
 }
 
 /** Breakpad STACK WIN record, as src/formats/breakpad-sym gives it. */
@@ -55,6 +57,8 @@ export interface ModuleUnwinder {
   /** One step of the image's own unwind data (x64 .pdata/.xdata, ARM64 .pdata); `caller`: the
    * frame's ip is a return address (looked up one byte back). */
   imageStep?(callee: RegisterSet, stack: StackMemory, caller: boolean): Promise<UnwindStep | UnwindProblem | undefined>;
+  /** With a symbol file: the function holding `rva` (its name and start). */
+  functionAt?(rva: number): Promise<{ name: string; rva: number } | undefined>;
   /** With a symbol file: whether `rva` resolves to a function (breakpad's check on scanned addresses). Undefined: no symbols. */
   hasFunction?(rva: number): Promise<boolean | undefined>;
   /** With the image's section table: whether `rva` is in an executable section. Undefined: not known. */

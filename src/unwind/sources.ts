@@ -76,6 +76,10 @@ export function createUnwinderFactory(facts: DumpFacts, arch: WalkArch, sources:
         return out;
       };
       u.hasFunction = async (rva) => (await sym.findFunction(rva)) !== undefined;
+      u.functionAt = async (rva) => {
+        const f = await sym.findFunction(rva);
+        return f ? { name: f.name, rva: f.rva } : undefined;
+      };
       if (arch === 'x86') {
         u.winInfo = async (rva): Promise<WinFrameRecord | undefined> => {
           const w = await sym.findWinFrameInfo(rva);

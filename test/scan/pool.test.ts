@@ -94,18 +94,23 @@ describe('blocking reads until the share is slow, then async reads with several 
     const dir = mkdtempSync(join(tmpdir(), 'dt-slowio-'));
     try {
       for (let i = 0; i < 40; i++) writeFileSync(join(dir, `m${String(i).padStart(2, '0')}.dmp`), synthCrash(i));
+      const readAhead: number[] = [];
       const digests = async (opts: ScanOptions) => {
         const scan = new ShareScan(dir, { index: false, ordered: true, workers: 'threads', workerScript: WORKER_JS, jobs: 2, ...opts });
         const out: unknown[] = [];
         for await (const it of scan) out.push({ rel: it.digest.rel, status: it.digest.status, bucket: it.digest.bucketId, image: it.digest.image, bytes: JSON.parse(it.reportJson()!).input.bytesRead });
         expect(scan.summary!.ok).toBe(40);
-        // slowIoMs 0 also has the main thread read ahead after the first 8 results
-        if (opts.slowIoMs === 0) expect(scan.summary!.readAhead).toBeGreaterThan(0);
-        else expect(scan.summary!.readAhead).toBe(0);
+        readAhead.push(scan.summary!.readAhead);
         return out;
       };
       const blocking = await digests({});
       const switched = await digests({ slowIoMs: 0 });
+      // slowIoMs 0 has the main thread read ahead after the first 8 results. With the default the
+      // cache is warm and it stays off, unless a busy machine stalls a few first reads past the
+      // 0.1 ms cold verdict (seen on 2 cores under a full test run, before the stack walker too:
+      // 7 or 13 of 40 files in one scan of eight): never on most of the share.
+      expect(readAhead[1]).toBeGreaterThan(0);
+      expect(readAhead[0]).toBeLessThan(20);
       expect(switched).toEqual(blocking);
       expect(new Set(blocking.map((d) => (d as { image: string }).image))).toEqual(new Set(['m0.dll', 'm1.dll', 'm2.dll']));
     } finally {

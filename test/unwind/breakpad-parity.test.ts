@@ -12,7 +12,7 @@ import { closeAllSymbolFiles } from '../../src/formats/breakpad-sym/store.js';
 import { closeSymbolPathBinaries } from '../../src/unwind/symbol-path.js';
 import { corpusOrSkipMessage, corpusPath, PROJECT_ROOT } from '../helpers/corpus.js';
 
-interface BpFrame { index: number; module: string | null; address: string; offset: string | null; trust: string }
+interface BpFrame { index: number; module: string | null; address: string; offset: string | null; trust: string; function: string | null }
 const expected = JSON.parse(readFileSync(join(PROJECT_ROOT, 'test', 'unwind', 'expected', 'breakpad-frames.json'), 'utf8')) as Record<string, { threadIndex: number; crashed: boolean; frames: BpFrame[] }>;
 
 /**
@@ -32,6 +32,9 @@ const AGREE: Record<string, number> = {
   'sentry-unreal-UE4Minidump.dmp': 1, 'ue4-editor-ensure-UE4Minidump.dmp': 10, 'uevr-deadisland2-crash.dmp': 1, 'unity-gallipoli-crash.dmp': 10,
   'unity-ksp-2018-crash.dmp': 10, 'unity-ksp-2021-crash.dmp': 10, 'unity-rimworld-2020-crash.dmp': 10,
 };
+
+/** Frames breakpad named among the first ten of the crashing threads (bp-minidump2 and its copy: 4 each; moz-windows-x86_64: 1). */
+const NAMED_BY_BREAKPAD = 9;
 
 /** Breakpad's "simulating a return from leaf function" has no counterpart name: any trust will do. */
 const sameTrust = (bp: string, ours: string) => bp === 'leaf' || bp === ours;
@@ -56,13 +59,42 @@ describe.runIf(corpusOrSkipMessage())('first ten frames equal minidump_stackwalk
       const rows: string[] = [];
       for (const b of bp.frames.slice(0, 10)) {
         const o = ours[b.index];
-        const ok = o !== undefined && o.address === b.address && (o.module ?? null) === b.module && (o.offset ?? null) === b.offset && sameTrust(b.trust, o.trust);
+        // Where breakpad names the frame from the .sym, ours must give the same name.
+        const ok =
+          o !== undefined && o.address === b.address && (o.module ?? null) === b.module && (o.offset ?? null) === b.offset && sameTrust(b.trust, o.trust) && (b.function === null || o.function === b.function);
         if (ok) agree++;
-        else rows.push(`#${b.index} breakpad ${b.module}+${b.offset} (${b.address}, ${b.trust}) ours ${o ? `${o.module}+${o.offset} (${o.address}, ${o.trust})` : 'none'}`);
+        else rows.push(`#${b.index} breakpad ${b.module}+${b.offset} ${b.function ?? ''} (${b.address}, ${b.trust}) ours ${o ? `${o.module}+${o.offset} ${o.function ?? ''} (${o.address}, ${o.trust})` : 'none'}`);
       }
       expect(agree, rows.join('\n')).toBe(AGREE[file]);
     });
   }
+});
+
+describe.runIf(corpusOrSkipMessage())('function names from the .sym files', () => {
+  it('every frame breakpad names among the first ten is named the same (and no frame of a module without symbols is named)', async () => {
+    let named = 0;
+    for (const [file, bp] of Object.entries(expected)) {
+      const r = await triageFile(corpusPath('user-windows', file), { symbolPaths: [corpusPath('symbols')] });
+      const ours = r.threads[bp.threadIndex]!.frames ?? [];
+      for (const b of bp.frames.slice(0, 10)) {
+        const o = ours[b.index];
+        if (b.function !== null) {
+          named++;
+          expect(o?.function, `${file} #${b.index}`).toBe(b.function);
+        } else expect(o?.function, `${file} #${b.index}`).toBeUndefined();
+      }
+    }
+    expect(named).toBe(NAMED_BY_BREAKPAD);
+  });
+
+  it('names the verdict: SYMBOL_NAME-style frames and the probable cause carry module!function+offset', async () => {
+    const r = await triageFile(corpusPath('user-windows', 'bp-minidump2.dmp'), { symbolPaths: [corpusPath('symbols')] });
+    expect(r.verdict.frames[0]).toMatchObject({ symbol: "test_app.exe!`anonymous namespace'::CrashFunction+0xe", function: "`anonymous namespace'::CrashFunction", functionOffset: '0xe' });
+    expect(r.verdict.probableCause).toMatchObject({ image: 'test_app.exe', function: "`anonymous namespace'::CrashFunction", functionOffset: '0xe' });
+    const plain = await triageFile(corpusPath('user-windows', 'bp-minidump2.dmp'));
+    expect(plain.verdict.frames[0]!.symbol).toBe('test_app.exe+0x429e');
+    expect(plain.verdict.probableCause.function).toBeUndefined();
+  });
 });
 
 describe.runIf(corpusOrSkipMessage())('what the walker finds', () => {

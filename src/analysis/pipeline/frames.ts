@@ -20,6 +20,8 @@ export interface Frame {
   owner?: OwnerMatch | null;
   /** A scan hit past the end of the walk (a weak blame candidate, not a frame of the walk). */
   beyondWalk?: boolean;
+  /** From a symbol file. */
+  func?: { name: string; offset: bigint };
 }
 
 export function focusThread(facts: DumpFacts, focusThreadId?: number): ThreadFacts | undefined {
@@ -68,8 +70,13 @@ export async function collectFrames(
   if (walked) {
     frames.walk = walked;
     for (const w of walked.frames) {
-      if (w.index === 0 && seen.has(w.ip)) continue;
-      push({ address: w.ip, trust: w.trust, hit: hitOf(w, modules), stackAddress: w.stackAddress });
+      if (w.index === 0 && seen.has(w.ip)) {
+        // The fault frame is the context frame: it takes the name the walk found.
+        const fault = frames.find((f) => f.trust === 'fault' && f.address === w.ip);
+        if (fault && w.func) fault.func = w.func;
+        continue;
+      }
+      push({ address: w.ip, trust: w.trust, hit: hitOf(w, modules), stackAddress: w.stackAddress, func: w.func });
     }
     const sp = walked.frames[0]?.sp;
     if (sp !== undefined && (walked.spOutsideStack || (walked.frames.length <= 1 && !(await facts.memory.read(sp, facts.pointerSize))))) {
@@ -92,6 +99,11 @@ export function frameToReport(f: Frame, index: number): ReportFrame {
   if (f.hit) {
     r.module = f.hit.module.name;
     r.offset = hex(f.hit.offset);
+    if (f.func) {
+      r.function = f.func.name;
+      r.functionOffset = hex(f.func.offset);
+      r.symbol = `${f.hit.module.name}!${f.func.name}+${hex(f.func.offset)}`;
+    }
   }
   if (f.stackAddress !== undefined) r.stackAddress = hex(f.stackAddress);
   if (f.owner?.strength === 'ignore') r.ignored = true;
@@ -143,6 +155,10 @@ export function walkFrameToReport(w: WalkFrame, modules: ModuleIndex): ReportThr
     r.module = hit.module.name;
     r.offset = hex(hit.offset);
     if (hit.unloaded) r.unloaded = true;
+  }
+  if (w.func && hit) {
+    r.function = w.func.name;
+    r.functionOffset = hex(w.func.offset);
   }
   if (w.cfa !== undefined) r.cfa = hex(w.cfa);
   if (w.stackAddress !== undefined) r.stackAddress = hex(w.stackAddress);

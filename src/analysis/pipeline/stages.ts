@@ -133,6 +133,9 @@ export const STAGES: Stage[] = [
       let told = 0;
       for (const [id, t] of s.stacks.threads) {
         for (const p of t.problems) {
+          // Stack or image bytes absent from the dump are the normal end of a method (breakpad
+          // falls through the same way), not damaged data: only the latter is worth a warning.
+          if (p.code === 'UnwindDataMissing' || (p.code === 'BadExpression' && / is not readable/.test(p.message))) continue;
           if (told++ >= MAX_UNWIND_WARNINGS) break;
           const message = `thread ${id}: ${p.message}`;
           // Facts are memoised per dump: a second triage of it must not say it twice.
@@ -255,6 +258,7 @@ export const STAGES: Stage[] = [
           `${hit.module.name}${hit.unloaded ? ' (unloaded)' : ''} is blamed because ${how}${weak}.` +
           (s.frames.stackMissingAt !== undefined ? ` The stack of thread ${s.frames.threadId ?? '?'} (at ${hex(s.frames.stackMissingAt)}) is not in the dump: no caller could be looked at.` : ''),
         ...(picked.owner ? { owner: picked.owner } : {}),
+        ...(f.func ? { function: f.func.name, functionOffset: hex(f.func.offset) } : {}),
         ...imageInfo(hit.module),
       });
     },

@@ -89,7 +89,7 @@ export function renderThreads(r: TriageReport): string[] {
     const frames = th.frames ?? [];
     if (frames.length === 0) out.push('  (no context)');
     for (const f of frames) {
-      const where = f.module ? `${t(f.module)}+${f.offset}` : f.address;
+      const where = f.module ? (f.function ? `${t(f.module)}!${t(f.function)}+${f.functionOffset}` : `${t(f.module)}+${f.offset}`) : f.address;
       out.push(` ${String(f.index).padStart(2)}  ${where.padEnd(40)} ${f.address.padEnd(18)} sp=${f.sp.padEnd(18)} ${f.trust}`);
     }
     if (th.stackEnd && th.stackEnd !== 'no-caller' && th.stackEnd !== 'ip-too-low') out.push(`     (walk ended: ${th.stackEnd})`);

@@ -47,7 +47,7 @@ export function renderVerdictText(report: TriageReport): string[] {
     if (v.frames.length > shown.length) out.push(`  ... ${v.frames.length - shown.length} more frames`);
   }
   out.push('');
-  out.push(`${pad('SYMBOL_NAME')}${c.image && c.offset ? `${t(c.module ?? c.image)}+${c.offset}` : 'Unknown'}`);
+  out.push(`${pad('SYMBOL_NAME')}${c.image && c.function && c.functionOffset ? `${t(c.module ?? c.image)}!${t(c.function)}+${c.functionOffset}` : c.image && c.offset ? `${t(c.module ?? c.image)}+${c.offset}` : 'Unknown'}`);
   out.push(`${pad('MODULE_NAME')}${t(c.module ?? 'Unknown_Module')}`);
   out.push(`${pad('IMAGE_NAME')}${t(c.image ?? 'Unknown_Image')}`);
   if (c.imageVersion) out.push(`${pad('IMAGE_VERSION')}${t(c.imageVersion)}`);
