@@ -186,29 +186,63 @@ export interface OpenSymOptions {
 // ---------------------------------------------------------------------------------------------
 // Growable typed arrays for the pass.
 
-class U32List {
-  a = new Uint32Array(1024);
+/** Entries per block of a growing list. */
+const LIST_BLOCK = 16384;
+
+/**
+ * A growing list of numbers kept in fixed blocks: growth copies nothing and leaves no garbage
+ * (doubling a typed array left the older copies, as much again as the list, for the collector).
+ * `a` flattens it once, at the end of the pass, into an exact-size array.
+ */
+class BlockList<T extends Uint32Array | Float64Array> {
+  private blocks: T[] = [];
+  private cur: T;
+  private used = 0;
+  private flat: T | undefined;
   n = 0;
+  constructor(private readonly make: (n: number) => T) {
+    this.cur = make(LIST_BLOCK);
+  }
   push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Uint32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
+    if (this.used === LIST_BLOCK) {
+      this.blocks.push(this.cur);
+      this.cur = this.make(LIST_BLOCK);
+      this.used = 0;
     }
-    this.a[this.n++] = v;
+    this.cur[this.used++] = v;
+    this.n++;
+  }
+  get(i: number): number {
+    const b = Math.floor(i / LIST_BLOCK);
+    return (b === this.blocks.length ? this.cur : this.blocks[b]!)[i % LIST_BLOCK]!;
+  }
+  set(i: number, v: number): void {
+    const b = Math.floor(i / LIST_BLOCK);
+    (b === this.blocks.length ? this.cur : this.blocks[b]!)[i % LIST_BLOCK] = v;
+  }
+  /** The entries as one exact-size array (the blocks are let go). */
+  get a(): T {
+    if (!this.flat) {
+      const out = this.make(this.n);
+      this.blocks.forEach((b, k) => out.set(b, k * LIST_BLOCK));
+      out.set(this.cur.subarray(0, this.used), this.blocks.length * LIST_BLOCK);
+      this.flat = out;
+      this.blocks = [];
+      this.cur = this.make(0);
+    }
+    return this.flat;
   }
 }
 
-class F64List {
-  a = new Float64Array(1024);
-  n = 0;
-  push(v: number): void {
-    if (this.n === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = v;
+class U32List extends BlockList<Uint32Array> {
+  constructor() {
+    super((n) => new Uint32Array(n));
+  }
+}
+
+class F64List extends BlockList<Float64Array> {
+  constructor() {
+    super((n) => new Float64Array(n));
   }
 }
 
@@ -585,12 +619,12 @@ function handleStack(p: Pass, b: Uint8Array, s: number, e: number, offset: numbe
     p.dropped++;
     return;
   }
-  const len = offset + (e - s) - p.cfi.off.a[open]!;
+  const len = offset + (e - s) - p.cfi.off.get(open);
   if (len > MAX_CFI_BLOCK_BYTES) {
     p.dropped++;
     return;
   }
-  p.cfi.len.a[open] = len;
+  p.cfi.len.set(open, len);
 }
 
 /**
