@@ -4,7 +4,7 @@
 
 import type { DumpFacts, ThreadFacts, CpuContext } from './facts/types.js';
 import type { ModuleIndex } from './modules.js';
-import { UnwinderMemo, walkStack, type StopReason, type WalkArch } from '../unwind/walker.js';
+import { UnwinderMemo, walkOrigin, walkStack, type StopReason, type WalkArch } from '../unwind/walker.js';
 import type { ModuleRef, ModuleUnwinder, WalkFrame } from '../unwind/frame.js';
 import type { UnwindProblem } from '../unwind/types.js';
 import { LIMITS } from '../limits.js';
@@ -22,8 +22,6 @@ export interface ThreadStack {
 
 export interface StackSet {
   threads: Map<number, ThreadStack>;
-  /** Threads past the thread budget, left with their context frame only. */
-  unwalked: number;
 }
 
 export type UnwinderFactory = (module: ModuleRef['module']) => Promise<ModuleUnwinder | undefined>;
@@ -52,7 +50,10 @@ async function nameFrames(threads: Map<number, ThreadStack>, memo: UnwinderMemo)
   for (const t of threads.values()) {
     for (const f of t.frames) {
       if (!f.module || left-- <= 0) continue;
-      const u = memo.now(f.module.module) ?? (await memo.get(f.module.module));
+      // Most modules were looked up during the walk (null: it offers nothing); not all (a frame
+      // the budget cut before its step, a thread left with its context frame).
+      const known = memo.now(f.module.module);
+      const u = known === undefined ? await memo.get(f.module.module) : known;
       if (!u?.functionAt) continue;
       const fn = await u.functionAt(Number(f.module.offset)).catch(() => undefined);
       // A hostile .sym may hold 64 KiB names: the report keeps the first MAX_NAME_CHARS.
@@ -116,7 +117,6 @@ export async function walkThreads(
   // Which threads are walked, and with what, is decided before any is walked, so that the
   // result does not depend on the order the concurrent walks finish in.
   const todo: Array<{ t: ThreadFacts; ctx: CpuContext }> = [];
-  let unwalked = 0;
   for (const t of ordered) {
     if (threads.has(t.id)) continue;
     const ctx = threadContext(facts, t);
@@ -145,8 +145,7 @@ export async function walkThreads(
       if (!t.stack) continue;
       const end = t.stack.startAddress + BigInt(t.stack.size);
       if (ctx.sp < t.stack.startAddress || ctx.sp >= end) continue;
-      // From SP aligned down, as the walk's first read (StackMemory's origin) starts.
-      const at = ctx.sp - (ctx.sp % BigInt(facts.pointerSize));
+      const at = walkOrigin(ctx.sp, facts.pointerSize);
       if (at < t.stack.startAddress) continue;
       spans.push({ address: at, length: Math.min(Number(end - at), bytesEach) });
     }
@@ -159,13 +158,9 @@ export async function walkThreads(
     );
     batch.forEach(({ t, ctx }, j) => {
       const r = done[j];
-      if (r) threads.set(t.id, r);
-      else {
-        unwalked++;
-        threads.set(t.id, contextOnly(t, ctx, modules, i + j < n ? 'read-budget' : 'frame-budget'));
-      }
+      threads.set(t.id, r ?? contextOnly(t, ctx, modules, i + j < n ? 'read-budget' : 'frame-budget'));
     });
   }
   await nameFrames(threads, unwinderMemo);
-  return { threads, unwalked };
+  return { threads };
 }

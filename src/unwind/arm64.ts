@@ -5,7 +5,7 @@
 
 import type { ModuleUnwinder, WalkFrame } from './frame.js';
 import { cfiCallerOf, imageStepOf, unwinderOf } from './frame.js';
-import { scanForReturnAddress, SCAN_WORDS, SCAN_WORDS_AFTER_CONTEXT } from './scan.js';
+import { scanFromFrame } from './scan.js';
 import type { StepEnv } from './x86.js';
 import type { RegisterSet } from './types.js';
 
@@ -107,7 +107,7 @@ export async function arm64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Ca
   if (!caller) caller = await byFramePointer(env, frames);
   if (!caller && env.scanAllowed) {
     const sp = last.registers.get('sp')!;
-    const hit = await scanForReturnAddress(env, sp, last.trust === 'context' ? SCAN_WORDS_AFTER_CONTEXT : SCAN_WORDS);
+    const hit = await scanFromFrame(env, sp, last.trust === 'context');
     if (hit) {
       // Breakpad copies the callee's registers into a scanned frame (only PC and SP are trusted,
       // but the frame-pointer step reads x29 from it all the same); LR is unknown.

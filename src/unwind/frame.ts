@@ -57,10 +57,9 @@ export interface ModuleUnwinder {
   /** One step of the image's own unwind data (x64 .pdata/.xdata, ARM64 .pdata); `caller`: the
    * frame's ip is a return address (looked up one byte back). */
   imageStep?(callee: RegisterSet, stack: StackMemory, caller: boolean): Promise<UnwindStep | UnwindProblem | undefined>;
-  /** With a symbol file: the function holding `rva` (its name and start). */
+  /** With a symbol file: the function holding `rva` (its name and start); breakpad also checks
+   * scanned addresses with it. Absent: no symbol file. */
   functionAt?(rva: number): Promise<{ name: string; rva: number } | undefined>;
-  /** With a symbol file: whether `rva` resolves to a function (breakpad's check on scanned addresses). Undefined: no symbols. */
-  hasFunction?(rva: number): Promise<boolean | undefined>;
   /** With the image's section table: whether `rva` is in an executable section. Undefined: not known. */
   isExecutable?(rva: number): boolean | undefined;
   /** Code bytes of the image, where the dump holds them (for the call-before-return check). */

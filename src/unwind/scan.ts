@@ -32,6 +32,19 @@ export interface ModuleSpan {
   highLo: number;
 }
 
+/**
+ * Whether the stack word at `o` may be a return address into [lowest, highest) (`word - 1` in
+ * it), judged on plain numbers: most stack words are data, turned away before a BigInt is made.
+ */
+export function mayReturnInto(dv: DataView, o: number, pointerSize: 4 | 8, span: ModuleSpan): boolean {
+  if (pointerSize === 8) {
+    const hi = dv.getUint32(o + 4, true);
+    return hi >= span.lowHi && hi <= span.highHi;
+  }
+  const v = dv.getUint32(o, true);
+  return v > span.lowLo && v - 1 <= span.highLo;
+}
+
 /** The span of [lowest, highest) as 32-bit halves (highest is exclusive: its last byte is highest - 1). */
 export function moduleSpan(lowest: bigint, highest: bigint): ModuleSpan {
   const last = highest > 0n ? highest - 1n : 0n;
@@ -92,10 +105,7 @@ export async function instructionSeemsValid(env: ScanEnv, returnAddress: bigint)
   const u = await env.unwinder(ref);
   if (!u) return true;
   const rva = Number(ref.offset);
-  if (u.hasFunction) {
-    const has = await u.hasFunction(rva);
-    if (has === false) return false;
-  }
+  if (u.functionAt && !(await u.functionAt(rva))) return false;
   if (u.isExecutable && u.isExecutable(rva) === false) return false;
   if (u.codeBytes) {
     const want = env.arch === 'arm64' ? 4 : 7;
@@ -108,23 +118,19 @@ export async function instructionSeemsValid(env: ScanEnv, returnAddress: bigint)
   return true;
 }
 
+/** Breakpad's window for a caller's scan: 160 words right after the context frame, else 40. */
+export function scanFromFrame(env: ScanEnv, start: bigint, afterContext: boolean): Promise<ScanHit | undefined> {
+  return scanForReturnAddress(env, start, afterContext ? SCAN_WORDS_AFTER_CONTEXT : SCAN_WORDS);
+}
+
 /** Breakpad's scan: `words + 1` slots from `start` (inclusive bound, as breakpad loops). */
 export async function scanForReturnAddress(env: ScanEnv, start: bigint, words: number): Promise<ScanHit | undefined> {
   const ps = env.pointerSize;
   // The whole window in one read; the scan stops where the readable stack does.
   const bytes = env.stack.prefixNow(start, (words + 1) * ps) ?? (await env.stack.prefix(start, (words + 1) * ps));
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { lowHi, highHi, lowLo, highLo } = env.span;
   for (let o = 0; o + ps <= bytes.length; o += ps) {
-    // Most slots are small integers or data: reject them on plain numbers before making a BigInt
-    // (word - 1 must lie in [lowest, highest)).
-    if (ps === 8) {
-      const hi = dv.getUint32(o + 4, true);
-      if (hi < lowHi || hi > highHi) continue;
-    } else {
-      const v = dv.getUint32(o, true);
-      if (v <= lowLo || v - 1 > highLo) continue;
-    }
+    if (!mayReturnInto(dv, o, ps, env.span)) continue;
     const ip = ps === 8 ? dv.getBigUint64(o, true) : BigInt(dv.getUint32(o, true));
     // A cheap module test first; the full check may read symbols or code. A module known to
     // offer nothing (no symbols, no image) needs no await.

@@ -6,22 +6,19 @@
 
 import type { DumpFacts, ModuleFacts } from '../analysis/facts/types.js';
 import type { ModuleUnwinder, WinFrameRecord } from './frame.js';
-import type { ReadMemory, RegisterSet, UnwindProblem } from './types.js';
+import type { ReadMemory, RegisterSet } from './types.js';
 import { openPeImageInMemory, PeMachine, type PeImage } from '../formats/pe/image.js';
 import { unwindX64Frame } from '../formats/pe/x64-unwind.js';
 import { unwindArm64Frame } from '../formats/pe/arm64-unwind.js';
 import type { SymFile } from '../formats/breakpad-sym/sym-file.js';
+import type { SymbolModule } from '../formats/breakpad-sym/store.js';
+import { isProblem } from './frame.js';
+import { peCodeId } from '../util/hex.js';
 import { evaluateCfiRules, evaluateWinProgram } from '../formats/breakpad-sym/postfix.js';
 import type { WalkArch } from './walker.js';
 
-/** A module as the symbol path knows it. */
-export interface SymbolModuleKey {
-  name: string;
-  pdbName?: string;
-  debugId?: string;
-  /** TimeDateStamp (8 hex digits) + SizeOfImage (hex). */
-  codeId?: string;
-}
+/** A module as the symbol path knows it (the store's own key: names, debug id, code id). */
+export type SymbolModuleKey = SymbolModule;
 
 /** Where symbol files and binaries come from (the Node entry builds one from --symbols). */
 export interface SymbolSource {
@@ -36,7 +33,7 @@ export function symbolKey(m: ModuleFacts): SymbolModuleKey {
     key.pdbName = m.pdb.name.split(/[\\/]/).pop() || m.pdb.name;
     key.debugId = m.pdb.debugId;
   }
-  if (m.timestamp !== undefined && m.size > 0) key.codeId = `${m.timestamp.toString(16).toUpperCase().padStart(8, '0')}${m.size.toString(16).toUpperCase()}`;
+  if (m.timestamp !== undefined && m.size > 0) key.codeId = peCodeId(m.timestamp, m.size);
   return key;
 }
 
@@ -49,9 +46,11 @@ export interface UnwinderSources {
   images?: boolean;
 }
 
-/** The walker's per-module unwind sources for one dump. */
+/**
+ * The walker's per-module unwind sources for one dump. Each call looks the module up afresh: the
+ * walker's UnwinderMemo asks once per module and dump.
+ */
 export function createUnwinderFactory(facts: DumpFacts, arch: WalkArch, sources: UnwinderSources = {}): (m: ModuleFacts) => Promise<ModuleUnwinder | undefined> {
-  const cache = new Map<bigint, Promise<ModuleUnwinder | undefined>>();
   const readMemory: ReadMemory = (a, n) => facts.memory.read(a, n);
   const build = async (m: ModuleFacts): Promise<ModuleUnwinder | undefined> => {
     const key = symbolKey(m);
@@ -70,12 +69,11 @@ export function createUnwinderFactory(facts: DumpFacts, arch: WalkArch, sources:
         const rules = await sym.findCfiRules(rva);
         if (!rules) return undefined;
         const step = await evaluateCfiRules(rules, callee, stack.asReader, pointerSize);
-        if ('code' in step) return step as UnwindProblem;
+        if (isProblem(step)) return step;
         const out: RegisterSet = new Map(step.registers);
         if (step.cfa !== undefined) out.set('.cfa', step.cfa);
         return out;
       };
-      u.hasFunction = async (rva) => (await sym.findFunction(rva)) !== undefined;
       u.functionAt = async (rva) => {
         const f = await sym.findFunction(rva);
         return f ? { name: f.name, rva: f.rva } : undefined;
@@ -104,7 +102,7 @@ export function createUnwinderFactory(facts: DumpFacts, arch: WalkArch, sources:
           if (callee.has('x29')) input.set('fp', callee.get('x29')!);
           if (callee.has('x30')) input.set('lr', callee.get('x30')!);
           const step = await unwindArm64Frame(img, input, stack.asReader, { callerFrame: caller });
-          if (!step || 'code' in step) return step;
+          if (!step || isProblem(step)) return step;
           const regs: RegisterSet = new Map();
           for (const [k, v] of step.registers) regs.set(k === 'fp' ? 'x29' : k === 'lr' ? 'x30' : k, v);
           return { ...step, registers: regs };
@@ -115,12 +113,5 @@ export function createUnwinderFactory(facts: DumpFacts, arch: WalkArch, sources:
     }
     return u;
   };
-  return (m) => {
-    let u = cache.get(m.base);
-    if (!u) {
-      u = build(m).catch(() => undefined);
-      cache.set(m.base, u);
-    }
-    return u;
-  };
+  return build;
 }

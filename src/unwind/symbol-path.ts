@@ -2,10 +2,10 @@
 // Breakpad stores (NAME/DEBUGID/NAME.sym) and folders of binaries, through SymbolStore, whose
 // process-wide cache indexes each .sym once for all the dumps of a scan. Node only (file I/O).
 
-import { SymbolStore, type SymbolModule } from '../formats/breakpad-sym/store.js';
+import { SymbolStore } from '../formats/breakpad-sym/store.js';
 import { FileSource } from '../reader/byte-source.js';
 import { openPeImageFile, type PeImage } from '../formats/pe/image.js';
-import type { SymbolSource, SymbolModuleKey } from './sources.js';
+import type { SymbolSource } from './sources.js';
 
 /** Binaries kept open for their unwind data, process-wide, by path and load address (each holds one file handle). */
 const MAX_OPEN_BINARIES = 64;
@@ -31,24 +31,16 @@ export async function closeSymbolPathBinaries(): Promise<void> {
   for (const b of all) await (await b)?.source.close().catch(() => undefined);
 }
 
-function toStoreModule(k: SymbolModuleKey): SymbolModule {
-  const m: SymbolModule = { name: k.name };
-  if (k.pdbName !== undefined) m.pdbName = k.pdbName;
-  if (k.debugId !== undefined) m.debugId = k.debugId;
-  if (k.codeId !== undefined) m.codeId = k.codeId;
-  return m;
-}
-
 /** A SymbolSource over local directories, in search order. */
 export function localSymbolSource(paths: readonly string[]): SymbolSource & { store: SymbolStore } {
   const store = new SymbolStore(paths);
   return {
     store,
     async findSymFile(key) {
-      return (await store.findSymFile(toStoreModule(key)))?.sym;
+      return (await store.findSymFile(key))?.sym;
     },
     async findImage(key, base) {
-      const found = await store.findBinary(toStoreModule(key));
+      const found = await store.findBinary(key);
       if (!found || !found.verified) return undefined;
       const cacheKey = `${found.path}\0${base}`;
       let p = binaries.get(cacheKey);

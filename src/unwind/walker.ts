@@ -100,6 +100,11 @@ function contextRegisters(arch: WalkArch, ctx: CpuContext): RegisterSet {
   return regs;
 }
 
+/** Where a walk's first stack read starts: SP aligned down to a pointer (a read-ahead starts there too). */
+export function walkOrigin(sp: bigint, pointerSize: 4 | 8): bigint {
+  return sp - (sp % BigInt(pointerSize));
+}
+
 export async function walkStack(input: WalkInput): Promise<WalkResult> {
   const { arch, context } = input;
   const ps: 4 | 8 = arch === 'x86' ? 4 : 8;
@@ -116,7 +121,7 @@ export async function walkStack(input: WalkInput): Promise<WalkResult> {
     start = sp;
     end = sp + BigInt(input.stackWindow ?? 256 * 1024);
   }
-  const stack = new StackMemory(input.readPrefix, start, end, input.maxStackBytes, input.firstRead, sp - (sp % BigInt(ps)));
+  const stack = new StackMemory(input.readPrefix, start, end, input.maxStackBytes, input.firstRead, walkOrigin(sp, ps));
   const memo = input.unwinderMemo ?? new UnwinderMemo(input.unwinderFor);
   const unwinder = (ref: ModuleRef) => memo.get(ref.module);
   const unwinderNow = (ref: ModuleRef) => memo.now(ref.module);

@@ -5,7 +5,7 @@
 
 import type { ModuleUnwinder, WalkFrame } from './frame.js';
 import { cfiCallerOf, imageStepOf, unwinderOf } from './frame.js';
-import { scanForReturnAddress, SCAN_WORDS, SCAN_WORDS_AFTER_CONTEXT } from './scan.js';
+import { scanForReturnAddress, scanFromFrame } from './scan.js';
 import type { StepEnv } from './x86.js';
 import type { RegisterSet } from './types.js';
 
@@ -47,10 +47,9 @@ async function byImage(env: StepEnv, last: WalkFrame, u: ModuleUnwinder): Promis
   return { ip: rip, sp: rsp, cfa: step.cfa, trust: 'cfi', registers: regs, stackAddress: rsp - 8n };
 }
 
-function scanned(last: WalkFrame, location: bigint, ip: bigint, rbpFrom: bigint | undefined): Caller {
+function scanned(location: bigint, ip: bigint, rbpFrom: bigint | undefined): Caller {
   const regs: RegisterSet = new Map([['rip', ip], ['rsp', location + 8n]]);
   if (rbpFrom !== undefined) regs.set('rbp', rbpFrom);
-  void last;
   return { ip, sp: location + 8n, trust: 'scan', registers: regs, stackAddress: location };
 }
 
@@ -65,7 +64,7 @@ export async function x64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Call
     // A leaf that has not moved RSP: its return address is the word at RSP.
     const hit = await scanForReturnAddress(env, rsp, 1);
     if (hit) {
-      caller = scanned(last, hit.location, hit.ip, undefined);
+      caller = scanned(hit.location, hit.ip, undefined);
       // Breakpad keeps the leaf's registers: a leaf changed none the caller keeps.
       for (const k of NON_VOLATILE) {
         const v = last.registers.get(k);
@@ -74,7 +73,7 @@ export async function x64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Call
     }
   }
   if (!caller && env.scanAllowed) {
-    const hit = await scanForReturnAddress(env, rsp, last.trust === 'context' ? SCAN_WORDS_AFTER_CONTEXT : SCAN_WORDS);
+    const hit = await scanFromFrame(env, rsp, last.trust === 'context');
     if (hit) {
       // Breakpad's RBP recovery on a scanned frame: the slot below the return address held the
       // caller's RBP when it pointed higher up the stack; else RBP carries over when above.
@@ -86,7 +85,7 @@ export async function x64Caller(env: StepEnv, frames: WalkFrame[]): Promise<Call
           if (saved !== undefined && saved > hit.location) callerRbp = saved;
         } else if (rbp >= hit.location + 8n) callerRbp = rbp;
       }
-      caller = scanned(last, hit.location, hit.ip, callerRbp);
+      caller = scanned(hit.location, hit.ip, callerRbp);
     }
   }
   return caller;

@@ -4,7 +4,7 @@
 
 import type { ModuleUnwinder, WalkFrame } from './frame.js';
 import { cfiCallerOf, isProblem, unwinderOf } from './frame.js';
-import { scanForReturnAddress, SCAN_WORDS, SCAN_WORDS_AFTER_CONTEXT, type ScanEnv } from './scan.js';
+import { scanForReturnAddress, scanFromFrame, type ScanEnv } from './scan.js';
 import type { RegisterSet, UnwindProblem } from './types.js';
 
 /** Largest gap between two frames a recovered EBP may claim (breakpad's limit). */
@@ -19,10 +19,6 @@ export interface StepEnv extends ScanEnv {
 type Caller = Omit<WalkFrame, 'index' | 'module'>;
 
 const u32 = (v: bigint) => v & M32;
-
-async function searchWords(env: StepEnv, start: bigint, isContext: boolean) {
-  return scanForReturnAddress(env, start, isContext ? SCAN_WORDS_AFTER_CONTEXT : SCAN_WORDS);
-}
 
 async function byWinFrameInfo(env: StepEnv, frames: WalkFrame[], u: ModuleUnwinder, rva: number): Promise<Caller | undefined> {
   const info = await u.winInfo!(rva);
@@ -78,7 +74,7 @@ async function byWinFrameInfo(env: StepEnv, frames: WalkFrame[], u: ModuleUnwind
   if (isProblem(result) || !result.assigned.has('$eip') || !result.assigned.has('$esp')) {
     if (isProblem(result)) env.warn(result);
     if (!env.scanAllowed) return undefined;
-    const hit = await searchWords(env, esp, isContext);
+    const hit = await scanFromFrame(env, esp, isContext);
     if (!hit) return undefined;
     values = new Map(dict);
     values.set('$eip', hit.ip);
@@ -98,7 +94,7 @@ async function byWinFrameInfo(env: StepEnv, frames: WalkFrame[], u: ModuleUnwind
       // The program gave an address outside every module: scan on from the search start.
       const start = u32((values.get('.raSearchStart') ?? raSearchStart) + 4n);
       if (env.scanAllowed) {
-        const hit = await searchWords(env, start, isContext);
+        const hit = await scanFromFrame(env, start, isContext);
         if (hit) {
           values.set('$eip', hit.ip);
           values.set('$esp', hit.location + 4n);
@@ -109,7 +105,7 @@ async function byWinFrameInfo(env: StepEnv, frames: WalkFrame[], u: ModuleUnwind
       }
     }
     if (recoverEbp) {
-      let e = values.get('$ebp') ?? 0n;
+      const e = values.get('$ebp') ?? 0n;
       const skipped = trust !== 'cfi' && e <= raSearchStart + offset;
       if (skipped || (await env.stack.word(e, 4)) === undefined) {
         const end = u32(esp + calleeParams);
@@ -121,7 +117,6 @@ async function byWinFrameInfo(env: StepEnv, frames: WalkFrame[], u: ModuleUnwind
             break;
           }
         }
-        void e;
       }
     }
   }
@@ -165,7 +160,7 @@ async function byEbp(env: StepEnv, last: WalkFrame): Promise<Caller | undefined>
     return { ip: eip, sp: u32(ebp + 8n), trust: 'frame-pointer', registers: regs, stackAddress: u32(ebp + 4n) };
   }
   if (!env.scanAllowed) return undefined;
-  const hit = await searchWords(env, esp, last.trust === 'context');
+  const hit = await scanFromFrame(env, esp, last.trust === 'context');
   if (!hit) return undefined;
   const callerEsp = hit.location + 4n;
   const chain = callerEsp - 8n;

@@ -7,6 +7,14 @@ export function hex(value: number | bigint): string {
   return value < 0 ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
 }
 
+/**
+ * A PE image's identity for symbol servers and Breakpad's INFO CODE_ID: TimeDateStamp as 8 hex
+ * digits, then SizeOfImage in hex, uppercase.
+ */
+export function peCodeId(timestamp: number, sizeOfImage: number): string {
+  return `${(timestamp >>> 0).toString(16).toUpperCase().padStart(8, '0')}${(sizeOfImage >>> 0).toString(16).toUpperCase()}`;
+}
+
 /** Zero-padded hex with `digits` digits: hexPad(0x133, 8) → "0x00000133". */
 export function hexPad(value: number | bigint, digits: number): string {
   const v = typeof value === 'bigint' ? value : BigInt(value >>> 0 === value ? value : Math.trunc(value));

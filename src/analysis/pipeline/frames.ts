@@ -10,6 +10,7 @@ import type { Hint } from '../rules/types.js';
 import type { OwnerTable, OwnerMatch } from '../triage-ini.js';
 import type { StackSet, ThreadStack } from '../stacks.js';
 import type { WalkFrame } from '../../unwind/frame.js';
+import { mayReturnInto, moduleSpan } from '../../unwind/scan.js';
 
 export interface Frame {
   address: bigint;
@@ -33,11 +34,15 @@ export function focusThread(facts: DumpFacts, focusThreadId?: number): ThreadFac
   return facts.threads.find((t) => t.crashing) ?? (id !== undefined ? facts.threads.find((t) => t.id === id) : undefined);
 }
 
-/** Module of a walked frame: loaded (from the walk) or, failing that, an unloaded module's range. */
+/**
+ * Module of a walked frame: the loaded one the walk found at its instruction, or failing that an
+ * unloaded module's range (one byte before a return address: the call).
+ */
 function hitOf(f: WalkFrame, modules: ModuleIndex): ModuleHit | undefined {
-  const lookup = f.index === 0 ? f.ip : f.ip - 1n;
-  const hit = modules.find(lookup);
-  return hit ? { module: hit.module, unloaded: hit.unloaded, offset: f.ip - hit.module.base } : undefined;
+  const m = f.module?.module;
+  if (m) return { module: m, unloaded: false, offset: f.ip - m.base };
+  const hit = modules.findUnloaded(f.index === 0 ? f.ip : f.ip - 1n);
+  return hit ? { module: hit.module, unloaded: true, offset: f.ip - hit.module.base } : undefined;
 }
 
 export async function collectFrames(
@@ -135,7 +140,9 @@ export async function scanBeyondWalk(facts: DumpFacts, walk: ThreadStack, module
   const bytes = await facts.memory.readPrefix(start, Number(end - start));
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: Frame[] = [];
+  const span = moduleSpan(modules.lowest, modules.highest);
   for (let o = 0; o + ps <= bytes.length && out.length < BEYOND_WALK_HITS; o += ps) {
+    if (!mayReturnInto(dv, o, ps, span)) continue;
     const v = ps === 8 ? dv.getBigUint64(o, true) : BigInt(dv.getUint32(o, true));
     if (v < modules.lowest || v >= modules.highest) continue;
     const hit = modules.find(v - 1n);
@@ -143,7 +150,6 @@ export async function scanBeyondWalk(facts: DumpFacts, walk: ThreadStack, module
     if (!hit || hit.offset < 0x1000n) continue;
     out.push({ address: v, trust: 'scan', hit: { module: hit.module, unloaded: hit.unloaded, offset: v - hit.module.base }, stackAddress: start + BigInt(o), beyondWalk: true });
   }
-  void start;
   return out;
 }
 

@@ -182,8 +182,7 @@ export const STAGES: Stage[] = [
       const wild = s.frames.walk?.frames[0];
       const wildAt = wild && !s.modules.find(wild.ip) ? wild.ip : undefined;
       const trusted = (f: Frame) => f.trust !== 'scan';
-      let candidates: Frame[] = wildAt !== undefined ? s.frames.filter(trusted) : s.frames;
-      let picked = pickCause(candidates);
+      let picked = pickCause(wildAt !== undefined ? s.frames.filter(trusted) : s.frames);
       if (wildAt !== undefined && picked && picked.strength === 'last') picked = undefined;
       // A walk that ended on system code only (no unwind data, a frame-pointer chain that breaks):
       // the rest of the stack is scanned, weakly, for a module that can be blamed.
@@ -194,7 +193,6 @@ export const STAGES: Stage[] = [
         }
         const better = pickCause(extra);
         if (better && (!picked || better.strength !== 'last')) {
-          candidates = [...candidates, ...extra];
           picked = better;
           s.verdict.setFrames('probable-cause', [...s.frames, better.frame].map(frameToReport), s.frames.threadId);
         }

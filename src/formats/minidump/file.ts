@@ -163,7 +163,7 @@ export class MinidumpFile {
     const windows: Array<{ offset: number; end: number }> = [];
     for (const r of valid) {
       const last = windows[windows.length - 1];
-      if (last && r.offset <= last.end + Math.min(gap, Math.max(Math.min(gap, 256), r.end - r.offset)) && Math.max(last.end, r.end) - last.offset <= MAX_WINDOW) {
+      if (last && r.offset <= last.end + Math.min(gap, Math.max(256, r.end - r.offset)) && Math.max(last.end, r.end) - last.offset <= MAX_WINDOW) {
         last.end = Math.max(last.end, r.end);
       } else windows.push({ ...r });
     }

@@ -19,7 +19,7 @@ import type { ByteSource } from '../../reader/byte-source.js';
 import { compileStructs, decodeArray, decodeStruct } from '../../reader/struct-codec.js';
 import { decodeUtf8, formatGuid } from '../../reader/text.js';
 import type { ReadMemory } from '../../unwind/types.js';
-import { hex } from '../../util/hex.js';
+import { hex, peCodeId } from '../../util/hex.js';
 
 // Two layouts not (yet) in native-structs/pe/pe.ts, which this module may not edit: declared
 // here with the same defineStruct data so they can move there unchanged.
@@ -219,7 +219,7 @@ export class PeImage {
 
   /** Identity for symbol servers and Breakpad's INFO CODE_ID: TimeDateStamp as 8 hex digits, then SizeOfImage in hex (uppercase). */
   get codeId(): string {
-    return `${this.timestamp.toString(16).toUpperCase().padStart(8, '0')}${this.sizeOfImage.toString(16).toUpperCase()}`;
+    return peCodeId(this.timestamp, this.sizeOfImage);
   }
 
   /** The section holding `rva`, if any. */
