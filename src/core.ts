@@ -46,7 +46,7 @@ export function openDumpFromBytes(bytes: Uint8Array, name = '<buffer>', opts: Op
 export async function triage(dump: Dump, opts: TriageOptions = {}, path: string | null = null): Promise<TriageReport> {
   try {
     const facts = await dump.facts();
-    const { verdict, threadFrames } = await analyzeWithStacks(facts, opts);
+    const { verdict, threadFrames, symbols } = await analyzeWithStacks(facts, opts);
     const details = dump.details ? await dump.details() : undefined;
     return buildReport({
       facts,
@@ -58,6 +58,10 @@ export async function triage(dump: Dump, opts: TriageOptions = {}, path: string 
       bugcheckName,
       details,
       threadFrames,
+      symbols: {
+        modules: symbols.modules,
+        ...(opts.verbose ? { lookups: symbols.lookups, lookupsDropped: symbols.lookupsDropped } : {}),
+      },
     });
   } catch (e) {
     throw wrapUnexpected(e, path ?? dump.source.name);

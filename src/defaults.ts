@@ -15,6 +15,10 @@ export interface TriageOptions {
   /** Symbol files and binaries for the stack walker: built from symbolPaths by the Node entry, or
    * given by an embedder. Without it the walker uses what the dump itself holds. */
   symbolSource?: import('./unwind/sources.js').SymbolSource;
+  /** Name frames of modules without symbol files from their images' exports (default true). */
+  exportNames?: boolean;
+  /** Put every place searched for symbols in the report (report.symbolLookups; the CLI's --verbose). */
+  verbose?: boolean;
 }
 
 export const DEFAULTS = {

@@ -11,7 +11,8 @@ import { OwnerTable, parseTriageIni } from './triage-ini.js';
 import { runStages, STAGES, type PipelineState, type Stage } from './pipeline/stages.js';
 import { walkFrameToReport } from './pipeline/frames.js';
 import { walkArch } from './stacks.js';
-import { createUnwinderFactory } from '../unwind/sources.js';
+import { createUnwinderFactory, SymbolRecorder } from '../unwind/sources.js';
+import { exportNamer } from '../unwind/export-names.js';
 import type { ReportThreadFrame } from './report.js';
 import { VerdictBuilder } from './pipeline/verdict.js';
 
@@ -44,7 +45,14 @@ export async function analyze(facts: DumpFacts, opts: EngineOptions = {}): Promi
 }
 
 /** The verdict and every thread's walked stack, as the report shows them. */
-export async function analyzeWithStacks(facts: DumpFacts, opts: EngineOptions = {}): Promise<{ verdict: Verdict; threadFrames: Map<number, { frames: ReportThreadFrame[]; stop: string }> }> {
+export interface AnalysisResult {
+  verdict: Verdict;
+  threadFrames: Map<number, { frames: ReportThreadFrame[]; stop: string }>;
+  /** Each module's symbol status (by base address) and the places searched. */
+  symbols: SymbolRecorder;
+}
+
+export async function analyzeWithStacks(facts: DumpFacts, opts: EngineOptions = {}): Promise<AnalysisResult> {
   const rules = opts.ruleSet ?? (await selectRules(opts));
   const owners = ownerTable(opts.triageIniText);
   const modules = new ModuleIndex(facts.modules, facts.unloadedModules);
@@ -52,12 +60,13 @@ export async function analyzeWithStacks(facts: DumpFacts, opts: EngineOptions = 
   const verdict = new VerdictBuilder();
   for (const e of run.errors) verdict.note('rules', `rule ${e.ruleId} failed: ${e.message}`);
   const arch = walkArch(facts);
-  const unwinders = arch ? createUnwinderFactory(facts, arch, { symbols: opts.symbolSource }) : undefined;
+  const symbols = new SymbolRecorder();
+  const unwinders = arch ? createUnwinderFactory(facts, arch, { symbols: opts.symbolSource, recorder: symbols, ...(opts.exportNames === false ? {} : { exports: exportNamer }) }) : undefined;
   const state: PipelineState = { facts, findings: run.findings, verdict, modules, owners, frames: [], cause: null, unwinders };
   await runStages(state, opts.stages ?? STAGES);
   const threadFrames = new Map<number, { frames: ReportThreadFrame[]; stop: string }>();
   for (const [id, t] of state.stacks?.threads ?? []) {
     threadFrames.set(id, { frames: t.frames.map((w) => walkFrameToReport(w, modules)), stop: t.stop });
   }
-  return { verdict: verdict.build(), threadFrames };
+  return { verdict: verdict.build(), threadFrames, symbols };
 }

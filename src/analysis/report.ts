@@ -64,6 +64,8 @@ export interface ReportModule {
   checksum?: string;
   version?: string;
   pdb?: { name: string; guid: string; age: number; debugId: string };
+  /** Loaded modules: what the symbol path gave it. */
+  symbols?: ReportModuleSymbols;
 }
 
 export interface ReportUnloadedModule extends ReportModule {
@@ -95,9 +97,14 @@ export interface ReportThreadFrame {
   /** address - module base. */
   offset?: string;
   unloaded?: boolean;
-  /** The function holding the instruction, from a symbol file (--symbols), and address - its start. */
+  /** The function holding the instruction, from a symbol file (--symbols), and address - its start;
+   * functionSource, file, line and inlines as ReportSymbolFields says. */
   function?: string;
   functionOffset?: string;
+  functionSource?: 'sym' | 'pdb' | 'exports';
+  file?: string;
+  line?: number;
+  inlines?: ReportInlineFrame[];
   /** How the frame was found: 'context' | 'cfi' | 'frame-pointer' | 'scan'. */
   trust: 'context' | 'cfi' | 'frame-pointer' | 'scan';
   /** The frame's stack pointer. */
@@ -106,6 +113,40 @@ export interface ReportThreadFrame {
   cfa?: string;
   /** Stack slot the return address was read from. */
   stackAddress?: string;
+}
+
+/** A call inlined at a frame's instruction: the inlinee, its own source position, and where its caller called it. */
+export interface ReportInlineFrame {
+  function: string;
+  file?: string;
+  line?: number;
+  callFile?: string;
+  callLine: number;
+}
+
+/** What symbols say of a frame's instruction. */
+export interface ReportSymbolFields {
+  /** The function holding it and its offset in it. */
+  function: string;
+  functionOffset: string;
+  /** Where the name came from: a Breakpad .sym, a PDB, or (no symbol file; the nearest export below, which may be another function) the image's exports. */
+  functionSource: 'sym' | 'pdb' | 'exports';
+  /** Source file and line (for an inlined call: the outermost call site). */
+  file?: string;
+  line?: number;
+  /** Calls inlined at the instruction, innermost first. */
+  inlines?: ReportInlineFrame[];
+}
+
+/** modules[].symbols: what the symbol path gave the module (minidump-stackwalk's loaded_symbols / missing_symbols). */
+export interface ReportModuleSymbols {
+  /** 'loaded' | 'missing' (searched, none found) | 'corrupt' (found, unusable) | 'not-searched' (no symbol path, or no frame in the module). */
+  status: 'loaded' | 'missing' | 'corrupt' | 'not-searched';
+  /** What frames were named from: 'sym', 'pdb', or 'exports' (no symbol file). */
+  kind?: 'sym' | 'pdb' | 'exports';
+  /** The file used. */
+  source?: string;
+  reason?: string;
 }
 
 export type VerdictKind = 'crash' | 'hang';
@@ -118,9 +159,13 @@ export interface ReportFrame {
   symbol: string;
   module?: string;
   offset?: string;
-  /** From a symbol file: the function and address - its start. */
+  /** From a symbol file: the function and address - its start (see ReportSymbolFields). */
   function?: string;
   functionOffset?: string;
+  functionSource?: 'sym' | 'pdb' | 'exports';
+  file?: string;
+  line?: number;
+  inlines?: ReportInlineFrame[];
   /** 'context' (from a register) | 'scan' (found by stack scan) | 'fault' (fault address argument) */
   trust: 'context' | 'scan' | 'fault' | 'cfi' | 'frame-pointer';
   /** Stack address where a scanned return address was found. */
@@ -146,6 +191,9 @@ export interface ProbableCause {
   /** The function at `address`, when a symbol file names it (--symbols), and address - its start. */
   function?: string;
   functionOffset?: string;
+  functionSource?: 'sym' | 'pdb' | 'exports';
+  file?: string;
+  line?: number;
   /** 0..1 */
   confidence: number;
   reason: string;
@@ -190,6 +238,10 @@ export interface TriageReport {
   warnings: Array<{ code: string; message: string; offset?: string }>;
   /** Format-specific detail (dump flags, breakpad/crashpad info, triage block summary). */
   details?: Record<string, unknown>;
+  /** With verbose (--verbose): every place searched for symbols and binaries, in order. */
+  symbolLookups?: Array<{ module: string; kind: 'sym' | 'pdb' | 'binary'; location?: string; result: string; reason?: string }>;
+  /** Lookups past the report's cap, counted. */
+  symbolLookupsDropped?: number;
 }
 
 export function moduleToReport(m: ModuleFacts | UnloadedModuleFacts): ReportUnloadedModule {
@@ -230,6 +282,8 @@ export interface BuildReportInput {
   details?: Record<string, unknown>;
   /** Each thread's walked stack (report.threads[].frames). */
   threadFrames?: Map<number, { frames: ReportThreadFrame[]; stop: string }>;
+  /** Symbol status per module base, and the lookups (when verbose). */
+  symbols?: { modules: Map<bigint, ReportModuleSymbols>; lookups?: TriageReport['symbolLookups']; lookupsDropped?: number };
 }
 
 /** Facts + verdict → the JSON contract. */
@@ -242,6 +296,7 @@ export function buildReport(i: BuildReportInput): TriageReport {
     modules: f.modules.map((m) => {
       const r = moduleToReport(m);
       delete r.unloadTime;
+      if (i.symbols) r.symbols = i.symbols.modules.get(m.base) ?? { status: 'not-searched' };
       return r as ReportModule;
     }),
     unloadedModules: f.unloadedModules.map(moduleToReport),
@@ -283,5 +338,9 @@ export function buildReport(i: BuildReportInput): TriageReport {
   }
   if (f.process) report.process = { ...f.process };
   if (i.details) report.details = i.details;
+  if (i.symbols?.lookups) {
+    report.symbolLookups = i.symbols.lookups;
+    if (i.symbols.lookupsDropped) report.symbolLookupsDropped = i.symbols.lookupsDropped;
+  }
   return report;
 }

@@ -38,15 +38,20 @@ export function threadContext(facts: DumpFacts, t: ThreadFacts): CpuContext | un
 
 /** Frames named per dump at most: each name is a lookup (and, the first time, a read) in a .sym. */
 const MAX_NAMED_FRAMES = 4096;
-/** Characters kept of a function name (C++ names with templates reach a few hundred). */
+/** Inlined calls reported per frame (real nesting is a handful; a hostile file may claim thousands). */
+const MAX_INLINE_DEPTH = 32;
+/** Characters kept of a function or file name (C++ names with templates reach a few hundred). */
 const MAX_NAME_CHARS = 1024;
 
 /**
- * Names the walked frames from the modules' symbol files (FUNC, else PUBLIC, breakpad's rule): the
+ * Names the walked frames from the modules' symbol files (FUNC, else PUBLIC, breakpad's rule; a
+ * PDB's procedures, else its publics), with the source line and inlined calls where the file has
+ * line records; a module with no symbol file gets the nearest export below, marked as such. The
  * frame's module offset is its instruction's (the call, one back from a return address).
  */
 async function nameFrames(threads: Map<number, ThreadStack>, memo: UnwinderMemo): Promise<void> {
   let left = MAX_NAMED_FRAMES;
+  const cut = (name: string) => (name.length > MAX_NAME_CHARS ? `${name.slice(0, MAX_NAME_CHARS)}...` : name);
   for (const t of threads.values()) {
     for (const f of t.frames) {
       if (!f.module || left-- <= 0) continue;
@@ -54,11 +59,21 @@ async function nameFrames(threads: Map<number, ThreadStack>, memo: UnwinderMemo)
       // the budget cut before its step, a thread left with its context frame).
       const known = memo.now(f.module.module);
       const u = known === undefined ? await memo.get(f.module.module) : known;
-      if (!u?.functionAt) continue;
-      const fn = await u.functionAt(Number(f.module.offset)).catch(() => undefined);
-      // A hostile .sym may hold 64 KiB names: the report keeps the first MAX_NAME_CHARS.
-      const name = fn && fn.name.length > MAX_NAME_CHARS ? `${fn.name.slice(0, MAX_NAME_CHARS)}...` : fn?.name;
-      if (fn && name) f.func = { name, offset: f.ip - (f.module.module.base + BigInt(fn.rva)) };
+      if (!u) continue;
+      const rva = Number(f.module.offset);
+      const fn = (await u.functionAt?.(rva).catch(() => undefined)) ?? (await u.exportAt?.(rva).catch(() => undefined));
+      // A hostile symbol file may hold 64 KiB names: the report keeps the first MAX_NAME_CHARS.
+      if (fn && fn.name) f.func = { name: cut(fn.name), offset: f.ip - (f.module.module.base + BigInt(fn.rva)), source: fn.source };
+      const pos = fn && fn.source !== 'exports' ? await u.sourceAt?.(rva).catch(() => undefined) : undefined;
+      if (pos) {
+        f.source = {
+          ...(pos.file !== undefined ? { file: cut(pos.file) } : {}),
+          ...(pos.line !== undefined ? { line: pos.line } : {}),
+          ...(pos.inlines?.length
+            ? { inlines: pos.inlines.slice(0, MAX_INLINE_DEPTH).map((i) => ({ ...i, name: cut(i.name), ...(i.callFile !== undefined ? { callFile: cut(i.callFile) } : {}), ...(i.file !== undefined ? { file: cut(i.file) } : {}) })) }
+            : {}),
+        };
+      }
     }
   }
 }

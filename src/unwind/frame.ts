@@ -25,8 +25,25 @@ export interface WalkFrame {
   module?: ModuleRef;
   /** x86 STACK WIN parameter size of this frame's function (the next frame's .cbCalleeParams). */
   winParameterSize?: number;
-  /** The function holding the frame's instruction, from a symbol file (FUNC, else PUBLIC). */
-  func?: { name: string; offset: bigint };
+  /** The function holding the frame's instruction, from a symbol file (FUNC, else PUBLIC) or, the last resort, the image's exports. */
+  func?: { name: string; offset: bigint; source: FunctionName['source'] };
+  /** Source file and line of the instruction, and the calls inlined there (outermost first). */
+  source?: SourcePosition;
+}
+
+/** A function's name and start, and what gave it. */
+export interface FunctionName {
+  name: string;
+  rva: number;
+  source: 'sym' | 'pdb' | 'exports';
+}
+
+/** Where an instruction is in the source, from a symbol file's line records. */
+export interface SourcePosition {
+  file?: string;
+  line?: number;
+  /** Calls inlined at the instruction, outermost first: the inlinee's name, where it was called from, and its own position. */
+  inlines?: Array<{ name: string; callFile?: string; callLine: number; file?: string; line?: number }>;
 }
 
 /** Breakpad STACK WIN record, as src/formats/breakpad-sym gives it. */
@@ -57,9 +74,14 @@ export interface ModuleUnwinder {
   /** One step of the image's own unwind data (x64 .pdata/.xdata, ARM64 .pdata); `caller`: the
    * frame's ip is a return address (looked up one byte back). */
   imageStep?(callee: RegisterSet, stack: StackMemory, caller: boolean): Promise<UnwindStep | UnwindProblem | undefined>;
-  /** With a symbol file: the function holding `rva` (its name and start); breakpad also checks
-   * scanned addresses with it. Absent: no symbol file. */
-  functionAt?(rva: number): Promise<{ name: string; rva: number } | undefined>;
+  /** With a symbol file (.sym or PDB): the function holding `rva` (its name and start); breakpad
+   * also checks scanned addresses with it. Absent: no symbol file. */
+  functionAt?(rva: number): Promise<FunctionName | undefined>;
+  /** With a symbol file's line records: the source position of `rva`. */
+  sourceAt?(rva: number): Promise<SourcePosition | undefined>;
+  /** No symbol file, an image with exports: the export at or below `rva`. Names only: the walk's
+   * scan check never uses it (an export says nothing of where a function ends). */
+  exportAt?(rva: number): Promise<FunctionName | undefined>;
   /** With the image's section table: whether `rva` is in an executable section. Undefined: not known. */
   isExecutable?(rva: number): boolean | undefined;
   /** Code bytes of the image, where the dump holds them (for the call-before-return check). */

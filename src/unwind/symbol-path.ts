@@ -36,11 +36,12 @@ export function localSymbolSource(paths: readonly string[]): SymbolSource & { st
   const store = new SymbolStore(paths);
   return {
     store,
-    async findSymFile(key) {
-      return (await store.findSymFile(key))?.sym;
+    async findSymbols(key, trace) {
+      const found = await store.findSymFile(key, trace && ((l) => trace({ module: l.module, kind: l.kind, location: l.path, result: l.result, reason: l.reason })));
+      return found ? { sym: found.sym, source: found.path } : {};
     },
-    async findImage(key, base) {
-      const found = await store.findBinary(key);
+    async findImage(key, base, trace) {
+      const found = await store.findBinary(key, trace && ((l) => trace({ module: l.module, kind: l.kind, location: l.path, result: l.result, reason: l.reason })));
       if (!found || !found.verified) return undefined;
       const cacheKey = `${found.path}\0${base}`;
       let p = binaries.get(cacheKey);

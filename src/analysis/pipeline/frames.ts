@@ -3,7 +3,7 @@
 // context frame, then callers found by CFI, frame pointer or, last, a validated scan.
 
 import type { DumpFacts, ThreadFacts } from '../facts/types.js';
-import type { ReportFrame, ReportThreadFrame } from '../report.js';
+import type { ReportFrame, ReportSymbolFields, ReportThreadFrame } from '../report.js';
 import { hex } from '../../util/hex.js';
 import type { ModuleHit, ModuleIndex } from '../modules.js';
 import type { Hint } from '../rules/types.js';
@@ -21,8 +21,10 @@ export interface Frame {
   owner?: OwnerMatch | null;
   /** A scan hit past the end of the walk (a weak blame candidate, not a frame of the walk). */
   beyondWalk?: boolean;
-  /** From a symbol file. */
-  func?: { name: string; offset: bigint };
+  /** From a symbol file (or, marked so, the image's exports). */
+  func?: WalkFrame['func'];
+  /** Source position from the symbol file's line records. */
+  source?: WalkFrame['source'];
 }
 
 export function focusThread(facts: DumpFacts, focusThreadId?: number): ThreadFacts | undefined {
@@ -78,10 +80,13 @@ export async function collectFrames(
       if (w.index === 0 && seen.has(w.ip)) {
         // The fault frame is the context frame: it takes the name the walk found.
         const fault = frames.find((f) => f.trust === 'fault' && f.address === w.ip);
-        if (fault && w.func) fault.func = w.func;
+        if (fault && w.func) {
+          fault.func = w.func;
+          fault.source = w.source;
+        }
         continue;
       }
-      push({ address: w.ip, trust: w.trust, hit: hitOf(w, modules), stackAddress: w.stackAddress, func: w.func });
+      push({ address: w.ip, trust: w.trust, hit: hitOf(w, modules), stackAddress: w.stackAddress, func: w.func, source: w.source });
     }
     const sp = walked.frames[0]?.sp;
     if (sp !== undefined && (walked.spOutsideStack || (walked.frames.length <= 1 && !(await facts.memory.read(sp, facts.pointerSize))))) {
@@ -105,8 +110,7 @@ export function frameToReport(f: Frame, index: number): ReportFrame {
     r.module = f.hit.module.name;
     r.offset = hex(f.hit.offset);
     if (f.func) {
-      r.function = f.func.name;
-      r.functionOffset = hex(f.func.offset);
+      Object.assign(r, symbolFields(f.func, f.source));
       r.symbol = `${f.hit.module.name}!${f.func.name}+${hex(f.func.offset)}`;
     }
   }
@@ -153,6 +157,23 @@ export async function scanBeyondWalk(facts: DumpFacts, walk: ThreadStack, module
   return out;
 }
 
+/** A frame's name, source line and inlined calls as the report shows them (innermost inline first, as a stack prints). */
+export function symbolFields(func: NonNullable<WalkFrame['func']>, source: WalkFrame['source']): ReportSymbolFields {
+  const r: ReportSymbolFields = { function: func.name, functionOffset: hex(func.offset), functionSource: func.source };
+  if (source?.file !== undefined) r.file = source.file;
+  if (source?.line !== undefined) r.line = source.line;
+  if (source?.inlines?.length) {
+    r.inlines = [...source.inlines].reverse().map((i) => ({
+      function: i.name,
+      ...(i.file !== undefined ? { file: i.file } : {}),
+      ...(i.line !== undefined ? { line: i.line } : {}),
+      ...(i.callFile !== undefined ? { callFile: i.callFile } : {}),
+      callLine: i.callLine,
+    }));
+  }
+  return r;
+}
+
 /** One walked frame as `threads[].frames[]` shows it. */
 export function walkFrameToReport(w: WalkFrame, modules: ModuleIndex): ReportThreadFrame {
   const hit = hitOf(w, modules);
@@ -162,10 +183,7 @@ export function walkFrameToReport(w: WalkFrame, modules: ModuleIndex): ReportThr
     r.offset = hex(hit.offset);
     if (hit.unloaded) r.unloaded = true;
   }
-  if (w.func && hit) {
-    r.function = w.func.name;
-    r.functionOffset = hex(w.func.offset);
-  }
+  if (w.func && hit) Object.assign(r, symbolFields(w.func, w.source));
   if (w.cfa !== undefined) r.cfa = hex(w.cfa);
   if (w.stackAddress !== undefined) r.stackAddress = hex(w.stackAddress);
   return r;

@@ -4,6 +4,7 @@
 
 import type { DumpFacts } from '../facts/types.js';
 import type { Category, ReportFinding } from '../report.js';
+import { shortFunctionName } from '../symbol-name.js';
 import { hex } from '../../util/hex.js';
 import { baseBugcheckCode, bugcheckName, categoryHint, exceptionName, subcodeInfo } from '../knowledge.js';
 import type { ModuleIndex } from '../modules.js';
@@ -256,7 +257,9 @@ export const STAGES: Stage[] = [
           `${hit.module.name}${hit.unloaded ? ' (unloaded)' : ''} is blamed because ${how}${weak}.` +
           (s.frames.stackMissingAt !== undefined ? ` The stack of thread ${s.frames.threadId ?? '?'} (at ${hex(s.frames.stackMissingAt)}) is not in the dump: no caller could be looked at.` : ''),
         ...(picked.owner ? { owner: picked.owner } : {}),
-        ...(f.func ? { function: f.func.name, functionOffset: hex(f.func.offset) } : {}),
+        ...(f.func
+          ? { function: f.func.name, functionOffset: hex(f.func.offset), functionSource: f.func.source, ...(f.source?.file !== undefined ? { file: f.source.file } : {}), ...(f.source?.line !== undefined ? { line: f.source.line } : {}) }
+          : {}),
         ...imageInfo(hit.module),
       });
     },
@@ -306,7 +309,11 @@ export const STAGES: Stage[] = [
         else cls = 'UNKNOWN';
       }
       const image = v.v.probableCause.image;
-      v.set('bucket', 'bucketId', `${cls}_${image ?? (v.v.kind === 'hang' && isUser(s) ? s.facts.process?.name ?? s.facts.modules[0]?.name ?? 'Unknown_Image' : 'Unknown_Image')}`);
+      // WinDbg's form when symbols name the function: NULL_POINTER_READ_c0000005_ucrtbase.dll!strlen.
+      // Export names are not used: the nearest export below may be another function, and a bucket must not move with it.
+      const c = v.v.probableCause;
+      const fn = image && c.function && c.functionSource !== 'exports' ? `!${shortFunctionName(c.function)}` : '';
+      v.set('bucket', 'bucketId', `${cls}_${image ? `${image}${fn}` : v.v.kind === 'hang' && isUser(s) ? s.facts.process?.name ?? s.facts.modules[0]?.name ?? 'Unknown_Image' : 'Unknown_Image'}`);
     },
   },
   {

@@ -3,7 +3,7 @@
 
 import type { TriageReport } from '../../analysis/report.js';
 import { escapeTerminal as t } from '../../util/escape.js';
-import { renderBugcheckArgs, renderExceptionParams, renderVerdictText } from './verdict.js';
+import { renderBugcheckArgs, renderExceptionParams, renderVerdictText, sourceText } from './verdict.js';
 import { renderHypervisorText } from '../../vmlog/render.js';
 
 export interface HumanOptions {
@@ -89,7 +89,8 @@ export function renderThreads(r: TriageReport): string[] {
     const frames = th.frames ?? [];
     if (frames.length === 0) out.push('  (no context)');
     for (const f of frames) {
-      const where = f.module ? (f.function ? `${t(f.module)}!${t(f.function)}+${f.functionOffset}` : `${t(f.module)}+${f.offset}`) : f.address;
+      for (const i of f.inlines ?? []) out.push(`     ${`${t(f.module ?? '')}!${t(i.function)}${sourceText(i)}`.padEnd(40)} (inlined)`);
+      const where = f.module ? (f.function ? `${t(f.module)}!${t(f.function)}+${f.functionOffset}${f.functionSource === 'exports' ? ' (export)' : ''}${sourceText(f)}` : `${t(f.module)}+${f.offset}`) : f.address;
       out.push(` ${String(f.index).padStart(2)}  ${where.padEnd(40)} ${f.address.padEnd(18)} sp=${f.sp.padEnd(18)} ${f.trust}`);
     }
     if (th.stackEnd && th.stackEnd !== 'no-caller' && th.stackEnd !== 'ip-too-low') out.push(`     (walk ended: ${th.stackEnd})`);

@@ -3,6 +3,7 @@
 // findings and advice. Every dump-derived string goes through escapeTerminal.
 import type { TriageReport } from '../../analysis/report.js';
 import { describeBugcheckArgs, describeExceptionParams } from '../../analysis/knowledge.js';
+import { shortFunctionName } from '../../analysis/symbol-name.js';
 import { escapeTerminal as t } from '../../util/escape.js';
 
 const pad = (label: string) => `${label}:`.padEnd(20) + (label.length + 1 >= 20 ? ' ' : '');
@@ -24,6 +25,11 @@ export function renderExceptionParams(report: TriageReport): string[] {
   );
 }
 
+/** ` [file @ line]`, WinDbg's way, when the symbol file gives both. */
+export function sourceText(f: { file?: string; line?: number }): string {
+  return f.file !== undefined && f.line !== undefined ? ` [${t(f.file)} @ ${f.line}]` : '';
+}
+
 export function renderVerdictText(report: TriageReport): string[] {
   const v = report.verdict;
   const c = v.probableCause;
@@ -42,12 +48,13 @@ export function renderVerdictText(report: TriageReport): string[] {
     for (const f of shown) {
       const where = f.stackAddress ? f.stackAddress : '-'.repeat(Math.max(2, f.address.length));
       const marks = [f.trust, f.ignored ? 'ignored' : '', f.owner ? `owner ${t(f.owner)}` : ''].filter(Boolean).join(', ');
-      out.push(`  ${String(f.index).padStart(2, '0')} ${where.padEnd(18)} ${f.address.padEnd(18)} ${t(f.symbol)}  (${marks})`);
+      for (const i of f.inlines ?? []) out.push(`     ${'(Inline)'.padEnd(18)} ${'-'.repeat(Math.max(2, f.address.length)).padEnd(18)} ${t(f.module ?? '')}!${t(i.function)}${sourceText(i)}`);
+      out.push(`  ${String(f.index).padStart(2, '0')} ${where.padEnd(18)} ${f.address.padEnd(18)} ${t(f.symbol)}${f.functionSource === 'exports' ? ' (export)' : ''}${sourceText(f)}  (${marks})`);
     }
     if (v.frames.length > shown.length) out.push(`  ... ${v.frames.length - shown.length} more frames`);
   }
   out.push('');
-  out.push(`${pad('SYMBOL_NAME')}${c.image && c.function && c.functionOffset ? `${t(c.module ?? c.image)}!${t(c.function)}+${c.functionOffset}` : c.image && c.offset ? `${t(c.module ?? c.image)}+${c.offset}` : 'Unknown'}`);
+  out.push(`${pad('SYMBOL_NAME')}${c.image && c.function && c.functionOffset ? `${t(c.module ?? c.image)}!${t(shortFunctionName(c.function))}+${c.functionOffset}` : c.image && c.offset ? `${t(c.module ?? c.image)}+${c.offset}` : 'Unknown'}`);
   out.push(`${pad('MODULE_NAME')}${t(c.module ?? 'Unknown_Module')}`);
   out.push(`${pad('IMAGE_NAME')}${t(c.image ?? 'Unknown_Image')}`);
   if (c.imageVersion) out.push(`${pad('IMAGE_VERSION')}${t(c.imageVersion)}`);
