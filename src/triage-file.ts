@@ -14,7 +14,7 @@ export { countingSourceFor } from './core.js';
 
 /** One symbol source per symbol path, for the life of the process: its .sym cache serves every dump. */
 const symbolSources = new Map<string, SymbolSource>();
-function symbolSourceFor(paths: readonly string[]): SymbolSource {
+export function symbolSourceFor(paths: readonly string[]): SymbolSource {
   const key = paths.join('\0');
   let s = symbolSources.get(key);
   if (!s) {

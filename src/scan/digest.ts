@@ -41,6 +41,8 @@ export interface ReportDigest {
   summary?: string;
   confidence?: number;
   warnings?: number;
+  /** Symbol files the report looked for and did not find (`debugFile/DEBUGID`): when one appears, the next scan reads the dump again. */
+  missingSymbols?: string[];
 }
 
 /** One file found by the scan. */
@@ -108,7 +110,24 @@ export function digestReport(r: TriageReport): ReportDigest {
     d.exceptionName = r.exception.name;
   }
   if (r.process?.name) d.process = r.process.name;
+  const missing = missingSymbolKeys(r);
+  if (missing.length > 0) d.missingSymbols = missing;
   return d;
+}
+
+/** Missing symbol files kept per dump (a dump's stacks touch a few dozen modules). */
+const MAX_MISSING_KEYS = 64;
+
+/** `debugFile/DEBUGID` of each module the symbol path was searched for and had nothing. */
+export function missingSymbolKeys(r: TriageReport): string[] {
+  const out: string[] = [];
+  for (const m of r.modules ?? []) {
+    if (m.symbols?.status !== 'missing' || !m.pdb?.debugId) continue;
+    const file = (m.pdb.name.split(/[\\/]/).pop() || m.pdb.name).toLowerCase();
+    out.push(`${file}/${m.pdb.debugId.toUpperCase()}`);
+    if (out.length >= MAX_MISSING_KEYS) break;
+  }
+  return out;
 }
 
 /** The name a cause module is grouped under (image file name, else module name, lowercased). */

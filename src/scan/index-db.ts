@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { DumpDigest, FileStatus } from './digest.js';
 
 /** Bump when the table layout or the digest changes: older indexes are then rebuilt. */
-export const INDEX_LAYOUT = 1;
+export const INDEX_LAYOUT = 2;
 
 export interface IndexRow {
   rel: string;
@@ -35,6 +35,8 @@ export class ScanIndex {
   private readonly putStmt: Database.Statement<unknown[]>;
   private readonly touchStmt: Database.Statement<[number, string]>;
   private pending: Array<() => void> = [];
+  private clearMissingStmt: Database.Statement<[string]> | undefined;
+  private addMissingStmt: Database.Statement<[string, string]> | undefined;
   private flushTx: () => void;
   /** True when the stored fingerprint differed and old rows were dropped. */
   readonly invalidated: boolean;
@@ -58,6 +60,10 @@ export class ScanIndex {
       CREATE INDEX IF NOT EXISTS files_bucket ON files(bucket);
       CREATE INDEX IF NOT EXISTS files_host ON files(host);
       CREATE INDEX IF NOT EXISTS files_scan ON files(scan_id);
+      CREATE TABLE IF NOT EXISTS missing_symbols (rel TEXT NOT NULL, key TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS missing_symbols_rel ON missing_symbols(rel);
+      CREATE INDEX IF NOT EXISTS missing_symbols_key ON missing_symbols(key);
+      CREATE TABLE IF NOT EXISTS previous (rel TEXT PRIMARY KEY, bucket TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS scans (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         root TEXT NOT NULL,
@@ -71,14 +77,17 @@ export class ScanIndex {
     if (readonly) {
       if (layout !== undefined && layout !== String(INDEX_LAYOUT)) throw new Error(`index layout ${layout} is not ${INDEX_LAYOUT}: run dumptriage scan again`);
     } else if (layout !== undefined && layout !== String(INDEX_LAYOUT)) {
-      db.exec('DELETE FROM files');
+      db.exec('DELETE FROM files; DELETE FROM missing_symbols; DELETE FROM previous;');
       invalidated = true;
     }
     if (!readonly) this.setMeta('layout', String(INDEX_LAYOUT));
     if (fingerprint !== undefined && !readonly) {
       const old = this.meta('fingerprint');
       if (old !== undefined && old !== fingerprint) {
-        db.exec('DELETE FROM files');
+        // The buckets before the change are kept, so that this scan can say which moved.
+        db.exec(`DELETE FROM previous;
+          INSERT INTO previous (rel, bucket) SELECT rel, bucket FROM files WHERE status = 'ok' AND bucket IS NOT NULL;
+          DELETE FROM files; DELETE FROM missing_symbols;`);
         invalidated = true;
       }
       this.setMeta('fingerprint', fingerprint);
@@ -93,6 +102,10 @@ export class ScanIndex {
          report=excluded.report, scan_id=excluded.scan_id`,
     );
     this.touchStmt = db.prepare('UPDATE files SET scan_id = ? WHERE rel = ?');
+    if (!readonly) {
+      this.clearMissingStmt = db.prepare('DELETE FROM missing_symbols WHERE rel = ?');
+      this.addMissingStmt = db.prepare('INSERT INTO missing_symbols (rel, key) VALUES (?, ?)');
+    }
     this.flushTx = db.transaction(() => {
       for (const op of this.pending) op();
     });
@@ -162,7 +175,11 @@ export class ScanIndex {
   put(scanId: number, d: DumpDigest, reportJson: string | Uint8Array | undefined, cacheable = true): void {
     if (!this.store) return;
     const mtime = cacheable ? d.mtimeMs : -1;
-    this.pending.push(() => this.putStmt.run(d.rel, d.size, mtime, d.status, d.host, d.bucketId ?? null, d.time, JSON.stringify(d), reportJson ?? null, scanId));
+    this.pending.push(() => {
+      this.putStmt.run(d.rel, d.size, mtime, d.status, d.host, d.bucketId ?? null, d.time, JSON.stringify(d), reportJson ?? null, scanId);
+      this.clearMissingStmt!.run(d.rel);
+      for (const k of d.missingSymbols ?? []) this.addMissingStmt!.run(d.rel, k);
+    });
     if (this.pending.length >= 256) this.flush();
   }
 
@@ -182,7 +199,50 @@ export class ScanIndex {
   /** Delete rows the scan `scanId` did not see; returns how many. */
   removeUnseen(scanId: number): number {
     this.flush();
-    return this.db.prepare('DELETE FROM files WHERE scan_id <> ?').run(scanId).changes;
+    const n = this.db.prepare('DELETE FROM files WHERE scan_id <> ?').run(scanId).changes;
+    this.db.exec('DELETE FROM missing_symbols WHERE rel NOT IN (SELECT rel FROM files)');
+    return n;
+  }
+
+  /** Symbol files the stored reports missed (`debugFile/DEBUGID`), distinct, at most `limit`. */
+  missingSymbolKeys(limit: number): string[] {
+    return (this.db.prepare('SELECT DISTINCT key FROM missing_symbols LIMIT ?').all(limit) as Array<{ key: string }>).map((r) => r.key);
+  }
+
+  /**
+   * The files whose reports missed one of `keys` (symbols that have since appeared) are read
+   * again by this scan: their rows stop matching, and their buckets are kept to compare.
+   * Returns how many files.
+   */
+  invalidateForSymbols(keys: readonly string[]): number {
+    if (keys.length === 0 || !this.store) return 0;
+    this.flush();
+    let n = 0;
+    const tx = this.db.transaction(() => {
+      const keep = this.db.prepare(`INSERT OR REPLACE INTO previous (rel, bucket)
+        SELECT f.rel, f.bucket FROM files f WHERE f.status = 'ok' AND f.bucket IS NOT NULL AND f.rel IN (SELECT rel FROM missing_symbols WHERE key = ?)`);
+      const stale = this.db.prepare('UPDATE files SET mtime_ms = -1 WHERE mtime_ms <> -1 AND rel IN (SELECT rel FROM missing_symbols WHERE key = ?)');
+      for (const k of keys) {
+        keep.run(k);
+        n += stale.run(k).changes;
+      }
+    });
+    tx();
+    return n;
+  }
+
+  /**
+   * Buckets that changed for files this scan triaged again (after a change of options or symbol
+   * path, or symbols that appeared): from → to with counts, most first; the comparison is then
+   * forgotten. At most `limit` pairs; `files` counts them all.
+   */
+  takeMoves(scanId: number, limit: number): { files: number; moves: Array<{ from: string; to: string; count: number }> } {
+    this.flush();
+    const sql = `FROM previous p JOIN files f ON f.rel = p.rel WHERE f.scan_id = ? AND f.status = 'ok' AND f.bucket IS NOT NULL AND f.bucket <> p.bucket`;
+    const files = (this.db.prepare(`SELECT count(*) AS n ${sql}`).get(scanId) as { n: number }).n;
+    const moves = this.db.prepare(`SELECT p.bucket AS "from", f.bucket AS "to", count(*) AS count ${sql} GROUP BY p.bucket, f.bucket ORDER BY count DESC, p.bucket, f.bucket LIMIT ?`).all(scanId, limit) as Array<{ from: string; to: string; count: number }>;
+    this.db.prepare('DELETE FROM previous WHERE rel IN (SELECT rel FROM files WHERE scan_id = ? AND mtime_ms <> -1)').run(scanId);
+    return { files, moves };
   }
 
   finishScan(scanId: number, counts: Record<string, number>): void {

@@ -93,6 +93,20 @@ export function renderScanText(s: ScanSummary, failures: DumpDigest[]): string {
   );
   if (Object.keys(s.skippedBy).length) out.push(`  not dumps: ${Object.entries(s.skippedBy).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   out.push('', renderGroupsText(s.groups).trimEnd());
+  const rb = s.rebucketed;
+  if (rb && (rb.files > 0 || rb.symbolsAppeared > 0)) {
+    out.push(
+      '',
+      `Re-bucketed: ${rb.files} dumps changed bucket since the last scan` +
+        `${rb.symbolsAppeared ? ` (${rb.symbolsAppeared} read again because symbols they lacked have appeared)` : ' (options or symbol path changed)'}`,
+    );
+    if (rb.moves.length) {
+      const rows = [['COUNT', 'FROM', 'TO']];
+      for (const m of rb.moves.slice(0, 10)) rows.push([String(m.count), t(clip(m.from, 70)), t(clip(m.to, 70))]);
+      out.push(table(rows, ['r']));
+      if (rb.moves.length > 10) out.push(`... ${rb.moves.length - 10} more moves (--json for all)`);
+    }
+  }
   if (failures.length) {
     out.push('', `Failed (${s.failed}): ${Object.entries(s.errors).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const f of failures.slice(0, 20)) out.push(`  ${t(f.rel)}: ${f.error?.code ?? '?'}: ${t(clip(f.error?.message ?? '', 160))}`);

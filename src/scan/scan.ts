@@ -16,6 +16,7 @@ import { PER_WORKER, errorInfo, failedOutcome, type JobOutcome } from './file-jo
 import { INDEX_LAYOUT, ScanIndex } from './index-db.js';
 import { Grouper, type GroupOptions, type ScanGroups } from './group.js';
 import type { DumpDigest, ScanErrorInfo } from './digest.js';
+import type { FoundSymbols, SymbolSource } from '../unwind/sources.js';
 
 export type { DumpDigest, ScanErrorInfo } from './digest.js';
 export type { ScanGroups, BucketSummary, ModuleSummary, HostSummary, SprayHint, TrendInfo } from './group.js';
@@ -122,6 +123,11 @@ export interface ScanSummary extends ScanCounts {
   errors: Record<string, number>;
   skippedBy: Record<string, number>;
   groups: ScanGroups;
+  /**
+   * Dumps whose bucket changed since the last scan, because options or the symbol path changed
+   * or symbols appeared that earlier reports missed (`symbolsAppeared` files read again for that).
+   */
+  rebucketed: { files: number; symbolsAppeared: number; moves: Array<{ from: string; to: string; count: number }> };
 }
 
 /**
@@ -235,6 +241,20 @@ export class ShareScan implements AsyncIterable<ScanItem> {
       throw e;
     }
     const scanId = index.beginScan(this.root);
+    // Symbols that earlier reports missed and the symbol path now has: those dumps are read again.
+    let symbolsAppeared = 0;
+    if (!o.rescan && triage.symbolPaths) {
+      try {
+        const keys = index.missingSymbolKeys(MAX_MISSING_PROBES);
+        // The symbol path is opened here only when earlier reports missed something (it loads the triage code).
+        if (keys.length > 0) {
+          const { symbolSourceFor } = await import('../triage-file.js');
+          symbolsAppeared = index.invalidateForSymbols(await foundNow(keys, symbolSourceFor(triage.symbolPaths)));
+        }
+      } catch (e) {
+        o.onWarning?.(`could not check the symbol path for symbols that appeared since the last scan (${(e as Error).message})`);
+      }
+    }
     // Jobs in the pool, and those finished but not yet taken in (a queue and a wake-up, rather
     // than a Promise.race over every job in flight for each one that ends).
     let inflight = 0;
@@ -372,6 +392,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
         }
       }
       counts.removed = index.removeUnseen(scanId);
+      const moved = index.takeMoves(scanId, MAX_MOVES_LISTED);
       completed = true;
       const summary: ScanSummary = {
         root: this.root,
@@ -385,6 +406,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
         errors,
         skippedBy,
         groups: grouper.result(groupOpts(o)),
+        rebucketed: { files: moved.files, symbolsAppeared, moves: moved.moves },
       };
       index.finishScan(scanId, { ...counts });
       this.summary = summary;
@@ -394,6 +416,24 @@ export class ShareScan implements AsyncIterable<ScanItem> {
       index.close();
     }
   }
+}
+
+/** Distinct missing symbol files probed at the start of a scan (each is a few stat calls, or one request to a server). */
+const MAX_MISSING_PROBES = 4096;
+/** Bucket moves listed in the summary. */
+const MAX_MOVES_LISTED = 50;
+
+/** The keys (`debugFile/DEBUGID`) the symbol source has now. */
+async function foundNow(keys: string[], source: SymbolSource): Promise<string[]> {
+  const out: string[] = [];
+  for (const key of keys) {
+    const slash = key.lastIndexOf('/');
+    if (slash <= 0) continue;
+    const pdbName = key.slice(0, slash);
+    const found = await source.findSymbols({ name: pdbName, pdbName, debugId: key.slice(slash + 1) }).catch(() => ({}) as FoundSymbols);
+    if (found.sym || found.pdb) out.push(key);
+  }
+  return out;
 }
 
 function groupOpts(o: ScanOptions): GroupOptions {
