@@ -9,9 +9,17 @@ export interface TriageOptions {
   experimental?: boolean;
   /** Text of a user triage.ini; its entries win over the built-in list. */
   triageIniText?: string;
-  /** Symbol directories (Breakpad store NAME/DEBUGID/NAME.sym, or folders of .exe/.dll/.sys):
-   * the CLI's repeatable --symbols. Read by the Node entry (triageFile), which builds `unwinders`. */
+  /** Symbol stores, searched in order: directories (a Breakpad store NAME.pdb/DEBUGID/NAME.sym, a
+   * symstore NAME.pdb/DEBUGID/NAME.pdb with binaries NAME.dll/TIMESTAMPSIZE/NAME.dll, or a flat
+   * folder) and http(s) symbol servers: the CLI's repeatable --symbols. Read by the Node entry
+   * (triageFile), which builds `symbolSource`. */
   symbolPaths?: string[];
+  /** A WinDbg symbol path (_NT_SYMBOL_PATH syntax: srv*CACHE*URL; cache*DIR; DIR), searched after symbolPaths. */
+  symbolPath?: string;
+  /** Download cache for servers without one of their own (default: a per-user cache directory). */
+  symbolCacheDir?: string;
+  /** Local stores and caches only: never ask a symbol server. */
+  offline?: boolean;
   /** Symbol files and binaries for the stack walker: built from symbolPaths by the Node entry, or
    * given by an embedder. Without it the walker uses what the dump itself holds. */
   symbolSource?: import('./unwind/sources.js').SymbolSource;

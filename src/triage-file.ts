@@ -12,14 +12,16 @@ import { localSymbolSource } from './unwind/symbol-path.js';
 
 export { countingSourceFor } from './core.js';
 
-/** One symbol source per symbol path, for the life of the process: its .sym cache serves every dump. */
+/** One symbol source per symbol path, for the life of the process: its caches serve every dump. */
 const symbolSources = new Map<string, SymbolSource>();
-export function symbolSourceFor(paths: readonly string[]): SymbolSource {
-  const key = paths.join('\0');
+
+/** The symbol options of a triage, as one symbol source (undefined: none given). */
+export function symbolSourceFor(opts: Pick<TriageOptions, 'symbolPaths' | 'symbolPath' | 'symbolCacheDir' | 'offline'>): SymbolSource {
+  const key = JSON.stringify([opts.symbolPaths ?? [], opts.symbolPath ?? '', opts.symbolCacheDir ?? '', !!opts.offline]);
   let s = symbolSources.get(key);
   if (!s) {
     if (symbolSources.size >= 16) symbolSources.clear();
-    s = localSymbolSource(paths);
+    s = localSymbolSource(opts.symbolPaths ?? []);
     symbolSources.set(key, s);
   }
   return s;
@@ -66,7 +68,7 @@ export async function triageFile(path: string, opts: TriageFileOptions = {}): Pr
  */
 export async function triageSource(source: ByteSource, path: string, opts: TriageFileOptions = {}): Promise<TriageReport> {
   let dump: Dump;
-  if (opts.symbolPaths && opts.symbolPaths.length > 0 && !opts.symbolSource) opts = { ...opts, symbolSource: symbolSourceFor(opts.symbolPaths) };
+  if (((opts.symbolPaths && opts.symbolPaths.length > 0) || opts.symbolPath) && !opts.symbolSource) opts = { ...opts, symbolSource: symbolSourceFor(opts) };
   try {
     dump = await openDumpFromSource(source, opts);
   } catch (e) {

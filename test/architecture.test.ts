@@ -27,9 +27,10 @@ function imports(file: string): string[] {
 }
 
 /** Layer of a project path, in dependency order; a file may import only its own layer or lower ones.
+ *  symbols (the symbol path, stores and servers: where files come from) sits on formats, below the unwind sources that use it;
  *  analysis/facts holds the format-neutral fact types the formats build, so it sits below formats;
  *  so does unwind/types, the register and step types the unwind-data readers in formats return. */
-const LAYERS = ['native-structs', 'src/util', 'src/errors', 'src/limits', 'src/reader', 'src/analysis/facts', 'src/unwind/types', 'src/formats', 'src/unwind', 'src/analysis', 'src/vmlog', 'src/scan', 'src/cli'];
+const LAYERS = ['native-structs', 'src/util', 'src/errors', 'src/limits', 'src/reader', 'src/analysis/facts', 'src/unwind/types', 'src/formats', 'src/symbols', 'src/unwind', 'src/analysis', 'src/vmlog', 'src/scan', 'src/cli'];
 function layerOf(path: string): number {
   let best = -1;
   let bestLen = -1;

@@ -156,6 +156,7 @@ export function fingerprint(opts: ScanOptions): string {
       vmLogs: opts.vmLogs ?? null,
       // Symbols change frames and blame: a new symbol path re-triages every file.
       symbols: opts.symbolPaths ?? null,
+      symbolPath: opts.symbolPath ?? null,
       triageModule: opts.triageModule ?? null,
     }),
   );
@@ -233,6 +234,10 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     if (o.triageIniText !== undefined) triage.triageIniText = o.triageIniText;
     if (o.vmLogs !== undefined && o.vmLogs.length > 0) triage.vmLogs = o.vmLogs;
     if (o.symbolPaths !== undefined && o.symbolPaths.length > 0) triage.symbolPaths = o.symbolPaths;
+    if (o.symbolPath) triage.symbolPath = o.symbolPath;
+    if (o.symbolCacheDir) triage.symbolCacheDir = o.symbolCacheDir;
+    if (o.offline) triage.offline = true;
+    const hasSymbols = triage.symbolPaths !== undefined || triage.symbolPath !== undefined;
     let pool;
     try {
       pool = createPool({ jobs: o.jobs, mode: o.workers, workerScript: o.workerScript, timeoutMs: o.timeoutMs, keepWorkersMs: o.keepWorkersMs, jobOptions: { triage, triageModule: o.triageModule, ...(o.slowIoMs !== undefined ? { slowIoMs: o.slowIoMs } : {}) } });
@@ -243,13 +248,13 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     const scanId = index.beginScan(this.root);
     // Symbols that earlier reports missed and the symbol path now has: those dumps are read again.
     let symbolsAppeared = 0;
-    if (!o.rescan && triage.symbolPaths) {
+    if (!o.rescan && hasSymbols) {
       try {
         const keys = index.missingSymbolKeys(MAX_MISSING_PROBES);
         // The symbol path is opened here only when earlier reports missed something (it loads the triage code).
         if (keys.length > 0) {
           const { symbolSourceFor } = await import('../triage-file.js');
-          symbolsAppeared = index.invalidateForSymbols(await foundNow(keys, symbolSourceFor(triage.symbolPaths)));
+          symbolsAppeared = index.invalidateForSymbols(await foundNow(keys, symbolSourceFor(triage)));
         }
       } catch (e) {
         o.onWarning?.(`could not check the symbol path for symbols that appeared since the last scan (${(e as Error).message})`);

@@ -3,7 +3,8 @@
 import type { CommandDef } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
 import { reportError } from './errors.js';
-import { readTriageIniOption, symbolPathsOption } from '../triage-ini-option.js';
+import { readTriageIniOption } from '../triage-ini-option.js';
+import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions } from '../symbol-options.js';
 
 export const analyzeCommand: CommandDef = {
   command: ['$0 [files..]', 'analyze <files..>'],
@@ -21,10 +22,15 @@ export const analyzeCommand: CommandDef = {
       .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
       .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
       .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner); it wins over the built-in list' })
-      .option('symbols', { type: 'string', requiresArg: true, describe: 'symbol directory: a Breakpad store (NAME/DEBUGID/NAME.sym) or a folder of .exe/.dll/.sys (repeat for several)' })
+      .option('symbols', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS.symbols })
+      .option('symbol-path', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-path'] })
+      .option('symbol-cache', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-cache'] })
+      .option('offline', { type: 'boolean', default: false, describe: SYMBOL_OPTION_DESCRIPTIONS.offline })
+      .option('verbose', { type: 'boolean', default: false, describe: 'list every place searched for symbols (JSON: symbolLookups)' })
       .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate' })
       .group(['json', 'human', 'brief', 'pretty', 'modules', 'threads'], 'Output:')
-      .group(['deep', 'rules', 'experimental', 'triage-ini', 'symbols', 'vm-logs'], 'Analysis:'),
+      .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
+      .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'verbose'], 'Symbols:'),
   run: async (args, io) => {
     const files = (args.files as string[] | undefined) ?? [];
     if (files.length === 0) {
@@ -33,8 +39,8 @@ export const analyzeCommand: CommandDef = {
     }
     const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage');
     if (triageIniText === null) return EXIT.usage;
-    const symbolPaths = symbolPathsOption(args.symbols, io, 'dumptriage');
-    if (symbolPaths === null) return EXIT.usage;
+    const symbolOpts = symbolCliOptions(args, io, 'dumptriage');
+    if (symbolOpts === null) return EXIT.usage;
     // Loaded here, not at start-up: `dumptriage scan` and `--help` need none of the decoders.
     const [{ triageFile }, { toJson }, { renderHuman }, { renderBrief }] = await Promise.all([import('../../index.js'), import('../render/json.js'), import('../render/human.js'), import('../render/verdict.js')]);
     let code: number = EXIT.ok;
@@ -46,7 +52,8 @@ export const analyzeCommand: CommandDef = {
           experimental: Boolean(args.experimental),
           triageIniText,
           vmLogs: args.vmLogs as string[] | undefined,
-          symbolPaths,
+          ...symbolOpts,
+          verbose: Boolean(args.verbose),
         });
         if (args.json) io.stdout.write(`${toJson(report, Boolean(args.pretty))}\n`);
         else if (args.brief) io.stdout.write(`${renderBrief(report)}\n`);

@@ -3,7 +3,8 @@
 
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
-import { readTriageIniOption, symbolPathsOption } from '../triage-ini-option.js';
+import { readTriageIniOption } from '../triage-ini-option.js';
+import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions } from '../symbol-options.js';
 import { resolve } from 'node:path';
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
@@ -57,11 +58,15 @@ export const scanCommand: CommandDef = {
       .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
       .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
       .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner)' })
-      .option('symbols', { type: 'string', requiresArg: true, describe: 'symbol directory: a Breakpad store (NAME/DEBUGID/NAME.sym) or a folder of .exe/.dll/.sys (repeat for several)' })
+      .option('symbols', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS.symbols })
+      .option('symbol-path', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-path'] })
+      .option('symbol-cache', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-cache'] })
+      .option('offline', { type: 'boolean', default: false, describe: SYMBOL_OPTION_DESCRIPTIONS.offline })
       .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate each dump with' })
       .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
       .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
-      .group(['deep', 'rules', 'experimental', 'triage-ini', 'symbols', 'vm-logs'], 'Analysis:'),
+      .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
+      .group(['symbols', 'symbol-path', 'symbol-cache', 'offline'], 'Symbols:'),
   run: async (args, io) => {
     const dir = resolve(String(args.dir));
     try {
@@ -97,8 +102,8 @@ export const scanCommand: CommandDef = {
     }
     const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage scan');
     if (triageIniText === null) return EXIT.usage;
-    const symbolPaths = symbolPathsOption(args.symbols, io, 'dumptriage scan');
-    if (symbolPaths === null) return EXIT.usage;
+    const symbolOpts = symbolCliOptions(args, io, 'dumptriage scan');
+    if (symbolOpts === null) return EXIT.usage;
     const progress = new ProgressBar(io.stderr);
     const opts: ScanOptions = {
       jobs: args.jobs as number | undefined,
@@ -121,7 +126,7 @@ export const scanCommand: CommandDef = {
       experimental: Boolean(args.experimental),
       triageIniText,
       vmLogs: args.vmLogs as string[] | undefined,
-      symbolPaths,
+      ...symbolOpts,
       onProgress: (p) => progress.update(p),
       onWarning: (m) => {
         progress.finish();

@@ -61,6 +61,7 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
   out.push(...renderVerdictText(r));
   out.push(...renderHypervisorText(r));
   if (opts.allThreads) out.push('', ...renderThreads(r));
+  if (r.symbolLookups) out.push('', ...renderSymbolLookups(r));
   if (opts.allModules) {
     out.push('', 'MODULE_LIST:');
     for (const m of r.modules) {
@@ -95,6 +96,19 @@ export function renderThreads(r: TriageReport): string[] {
     }
     if (th.stackEnd && th.stackEnd !== 'no-caller' && th.stackEnd !== 'ip-too-low') out.push(`     (walk ended: ${th.stackEnd})`);
   }
+  return out;
+}
+
+/** --verbose: each module's symbol status, then every place searched (minidump-stackwalk's loaded/missing symbols, WinDbg's !sym noisy). */
+export function renderSymbolLookups(r: TriageReport): string[] {
+  const out: string[] = ['SYMBOLS:'];
+  for (const m of r.modules) {
+    if (!m.symbols || m.symbols.status === 'not-searched') continue;
+    out.push(`  ${t(m.name).padEnd(28)} ${m.symbols.status}${m.symbols.kind ? ` (${m.symbols.kind})` : ''}${m.symbols.source ? `  ${t(m.symbols.source)}` : ''}${m.symbols.reason ? `  ${t(m.symbols.reason)}` : ''}`);
+  }
+  out.push('', 'SYMBOL_LOOKUPS:');
+  for (const l of r.symbolLookups ?? []) out.push(`  ${t(l.module).padEnd(28)} ${l.kind.padEnd(6)} ${l.result.padEnd(10)} ${t(l.location ?? '-')}${l.reason ? `  (${t(l.reason)})` : ''}`);
+  if (r.symbolLookupsDropped) out.push(`  ... ${r.symbolLookupsDropped} more`);
   return out;
 }
 
