@@ -8,23 +8,49 @@ import type { Dump, OpenOptions } from './formats/dump.js';
 import type { TriageOptions } from './defaults.js';
 import type { TriageReport } from './analysis/report.js';
 import type { SymbolSource } from './unwind/sources.js';
-import { localSymbolSource } from './unwind/symbol-path.js';
+import { pathSymbolSource } from './unwind/symbol-path.js';
+import type { SymbolLocator } from './symbols/locate.js';
 
 export { countingSourceFor } from './core.js';
 
 /** One symbol source per symbol path, for the life of the process: its caches serve every dump. */
-const symbolSources = new Map<string, SymbolSource>();
+const symbolSources = new Map<string, ReturnType<typeof pathSymbolSource>>();
 
-/** The symbol options of a triage, as one symbol source (undefined: none given). */
-export function symbolSourceFor(opts: Pick<TriageOptions, 'symbolPaths' | 'symbolPath' | 'symbolCacheDir' | 'offline'>): SymbolSource {
+type SymbolOptions = Pick<TriageOptions, 'symbolPaths' | 'symbolPath' | 'symbolCacheDir' | 'offline'>;
+
+function pathSourceFor(opts: SymbolOptions): ReturnType<typeof pathSymbolSource> {
   const key = JSON.stringify([opts.symbolPaths ?? [], opts.symbolPath ?? '', opts.symbolCacheDir ?? '', !!opts.offline]);
   let s = symbolSources.get(key);
   if (!s) {
-    if (symbolSources.size >= 16) symbolSources.clear();
-    s = localSymbolSource(opts.symbolPaths ?? []);
+    if (symbolSources.size >= 16) {
+      for (const old of symbolSources.values()) void old.locator.close();
+      symbolSources.clear();
+    }
+    s = pathSymbolSource({
+      ...(opts.symbolPaths ? { symbolPaths: opts.symbolPaths } : {}),
+      ...(opts.symbolPath ? { symbolPath: opts.symbolPath } : {}),
+      ...(opts.symbolCacheDir ? { cacheDir: opts.symbolCacheDir } : {}),
+      ...(opts.offline ? { offline: true } : {}),
+    });
     symbolSources.set(key, s);
   }
   return s;
+}
+
+/** The symbol options of a triage, as one symbol source (shared by every dump of the process). */
+export function symbolSourceFor(opts: SymbolOptions): SymbolSource {
+  return pathSourceFor(opts);
+}
+
+/** The locator behind symbolSourceFor (a scan's main thread serves its workers' lookups with it). */
+export function symbolLocatorFor(opts: SymbolOptions): SymbolLocator {
+  return pathSourceFor(opts).locator;
+}
+
+/** Closes the symbol sources' server connections (a long-lived embedder; tests). */
+export async function closeSymbolSources(): Promise<void> {
+  for (const s of symbolSources.values()) await s.locator.close();
+  symbolSources.clear();
 }
 
 /** FileSource.open with the path on every error. */

@@ -18,7 +18,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { PER_WORKER, failedOutcome, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
-import type { JobMessage, ResultMessage, SymReplyMessage, SymRequestMessage } from './worker.js';
+import type { JobMessage, LocateReplyMessage, LocateRequestMessage, ResultMessage, SymReplyMessage, SymRequestMessage } from './worker.js';
+import type { LocatorLookup } from '../symbols/locate.js';
 import { COLD_IO_MS, ReadAhead } from './read-ahead.js';
 
 export type PoolMode = 'auto' | 'threads' | 'inline';
@@ -231,7 +232,20 @@ class ThreadPool implements JobPool {
     if (warm) this.adoptedCount++;
     // A new worker has its options in workerData; a parked one has an earlier pool's.
     const slot: Slot = { worker, configured: !warm, inFlight: new Map(), dead: false, answered: warm, detach: () => undefined };
-    const onMessage = (msg: ResultMessage | SymRequestMessage): void => {
+    const onMessage = (msg: ResultMessage | SymRequestMessage | LocateRequestMessage): void => {
+      if ('locateRequest' in msg) {
+        // A worker wants a symbol file: the main thread's one locator finds (or downloads) it.
+        const r = msg.locateRequest;
+        const lookups: LocatorLookup[] = [];
+        void import('../triage-file.js')
+          .then((m) => m.symbolLocatorFor(this.jobOptions.triage ?? {}).locate(r.module, r.kind, (l) => lookups.push(l)))
+          .catch(() => undefined)
+          .then((found) => {
+            const reply: LocateReplyMessage = { locateReply: { id: r.id, ...(found ? { found } : {}), lookups } };
+            if (!slot.dead) worker.postMessage(reply);
+          });
+        return;
+      }
       if ('symRequest' in msg) {
         // A worker wants a .sym index: built here once (the main thread's cache), sent as data.
         const r = msg.symRequest;

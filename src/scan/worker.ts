@@ -16,7 +16,9 @@
 // the right file when a worker hangs or dies; a result held back for batching would be blamed.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { setSymIndexProvider } from '../formats/breakpad-sym/store.js';
+import { setSymIndexProvider, type SymbolModule } from '../formats/breakpad-sym/store.js';
+import { setRemoteLocate } from '../unwind/symbol-path.js';
+import type { LocatedFile, LocateKind, LocatorLookup } from '../symbols/locate.js';
 import type { SymIndexSnapshot } from '../formats/breakpad-sym/sym-file.js';
 import { IoMeter, SLOW_IO_MS } from './read-ahead.js';
 import { PER_WORKER, errorInfo, failedOutcome, preloadLibrary, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
@@ -40,6 +42,13 @@ export interface SymRequestMessage {
 /** The main thread's answer: the index as data, or nothing (the worker indexes it itself). */
 export interface SymReplyMessage {
   symReply: { id: number; snapshot?: SymIndexSnapshot };
+}
+/** A worker asks the main thread's symbol locator for a file (one locator, one request per file per scan). */
+export interface LocateRequestMessage {
+  locateRequest: { id: number; module: SymbolModule; kind: LocateKind };
+}
+export interface LocateReplyMessage {
+  locateReply: { id: number; found?: LocatedFile; lookups: LocatorLookup[] };
 }
 
 const port = parentPort;
@@ -82,7 +91,24 @@ if (port) {
         port.postMessage(req);
       }),
   );
-  port.on('message', (msg: JobMessage | SymReplyMessage) => {
+  // Symbol files are located by the main thread: a server is asked once per scan, not once per worker.
+  const locPending = new Map<number, (r: LocateReplyMessage['locateReply']) => void>();
+  setRemoteLocate(
+    (module, kind) =>
+      new Promise((resolve) => {
+        const id = ++symIds;
+        locPending.set(id, resolve);
+        const req: LocateRequestMessage = { locateRequest: { id, module, kind } };
+        port.postMessage(req);
+      }),
+  );
+  port.on('message', (msg: JobMessage | SymReplyMessage | LocateReplyMessage) => {
+    if ('locateReply' in msg) {
+      const done = locPending.get(msg.locateReply.id);
+      locPending.delete(msg.locateReply.id);
+      done?.(msg.locateReply);
+      return;
+    }
     if ('symReply' in msg) {
       const done = symPending.get(msg.symReply.id);
       symPending.delete(msg.symReply.id);

@@ -1,15 +1,40 @@
-// The local symbol path (--symbols DIR, library option symbolPaths) as the walker's SymbolSource:
-// Breakpad stores (NAME/DEBUGID/NAME.sym) and folders of binaries, through SymbolStore, whose
-// process-wide cache indexes each .sym once for all the dumps of a scan. Node only (file I/O).
+// The symbol path as the walker's SymbolSource: the SymbolLocator (src/symbols) finds files in
+// local stores, caches and on symbol servers; this file opens what it finds, through caches that
+// serve every dump of the process:
+// - a .sym through SymbolStore's process-wide index cache (a scan indexes each .sym once, in the
+//   main thread, for all its workers);
+// - a PDB through the PDB cache below (each opened once; its indexes are small, see docs/pdb.md);
+// - a binary (for unwind data and exports) through the binaries cache.
+// Search order per module: its .sym, then its PDB (the .sym also holds unwind data; a PDB only
+// names), each along the symbol path in order. Node only (file I/O).
+//
+// In a scan's worker threads, `locate` goes to the main thread (setRemoteLocate): one locator per
+// process, so that a file is asked of a server at most once per scan however many workers want it.
 
+import { stat } from 'node:fs/promises';
 import { SymbolStore } from '../formats/breakpad-sym/store.js';
+import { isDumpError } from '../errors.js';
 import { FileSource } from '../reader/byte-source.js';
 import { openPeImageFile, type PeImage } from '../formats/pe/image.js';
-import type { SymbolSource } from './sources.js';
+import type { PdbFile } from '../formats/pdb/pdb-file.js';
+import { SymbolLocator, type LocatedFile, type LocateKind, type LocatorLookup, type SymbolLocatorOptions } from '../symbols/locate.js';
+import { parseSymbolPath, parseSymbolsOption, type SymbolPathEntry } from '../symbols/symbol-path.js';
+import type { SymbolModule } from '../formats/breakpad-sym/store.js';
+import type { FoundSymbols, SymbolLookupRecord, SymbolSource, SymbolTraceFn } from './sources.js';
 
 /** Binaries kept open for their unwind data, process-wide, by path and load address (each holds one file handle). */
 const MAX_OPEN_BINARIES = 64;
 const binaries = new Map<string, Promise<{ source: FileSource; image: PeImage } | undefined>>();
+
+/** PDBs kept open, process-wide, by path (each holds one handle and its indexes). */
+const MAX_OPEN_PDBS = 32;
+const pdbs = new Map<string, Promise<{ source: FileSource; pdb: PdbFile } | { error: string }>>();
+let pdbLoads = 0;
+
+/** PDBs opened by this thread since it started, and open now (a bench counts them). */
+export function pdbCacheStats(): { loads: number; open: number } {
+  return { loads: pdbLoads, open: pdbs.size };
+}
 
 async function openBinary(path: string, base: bigint): Promise<{ source: FileSource; image: PeImage } | undefined> {
   let source: FileSource | undefined;
@@ -24,38 +49,149 @@ async function openBinary(path: string, base: bigint): Promise<{ source: FileSou
   }
 }
 
-/** Closes the binaries the symbol path opened (tests; a long-lived embedder between batches). */
+async function loadPdb(path: string, debugId: string): Promise<{ source: FileSource; pdb: PdbFile } | { error: string }> {
+  let source: FileSource | undefined;
+  try {
+    source = await FileSource.open(path);
+    pdbLoads++;
+    // Loaded on first use: most runs never open a PDB.
+    const { openPdb } = await import('../formats/pdb/pdb-file.js');
+    return { source, pdb: await openPdb(source, { expectDebugId: debugId }) };
+  } catch (e) {
+    await source?.close().catch(() => undefined);
+    return { error: isDumpError(e) ? `${e.code}: ${e.message}` : (e as Error).message };
+  }
+}
+
+function evictOldest<T>(map: Map<string, Promise<T>>, close: (v: T) => Promise<unknown> | undefined): void {
+  const [oldest] = map.keys();
+  const old = map.get(oldest!)!;
+  map.delete(oldest!);
+  void old.then(close).catch(() => undefined);
+}
+
+/** The PDB at `path`, opened once per process and checked against the module's debug id. */
+function pdbAt(path: string, debugId: string): Promise<{ source: FileSource; pdb: PdbFile } | { error: string }> {
+  const key = `${path}\0${debugId.toUpperCase()}`;
+  let p = pdbs.get(key);
+  if (p) {
+    pdbs.delete(key);
+    pdbs.set(key, p);
+    return p;
+  }
+  if (pdbs.size >= MAX_OPEN_PDBS) evictOldest(pdbs, (v) => ('source' in v ? v.source.close() : undefined));
+  p = loadPdb(path, debugId);
+  pdbs.set(key, p);
+  return p;
+}
+
+/** Closes the binaries and PDBs the symbol path opened (tests; a long-lived embedder between batches). */
 export async function closeSymbolPathBinaries(): Promise<void> {
   const all = [...binaries.values()];
   binaries.clear();
+  const allPdbs = [...pdbs.values()];
+  pdbs.clear();
   for (const b of all) await (await b)?.source.close().catch(() => undefined);
+  for (const p of allPdbs) {
+    const v = await p;
+    if ('source' in v) await v.source.close().catch(() => undefined);
+  }
 }
 
-/** A SymbolSource over local directories, in search order. */
-export function localSymbolSource(paths: readonly string[]): SymbolSource & { store: SymbolStore } {
-  const store = new SymbolStore(paths);
+/** A locate that runs elsewhere (a scan worker asks the main thread): the file, and the places searched. */
+export type RemoteLocate = (module: SymbolModule, kind: LocateKind) => Promise<{ found?: LocatedFile; lookups: LocatorLookup[] }>;
+let remoteLocate: RemoteLocate | undefined;
+
+/** Set in a scan's worker threads: every locate goes to the main thread's locator. */
+export function setRemoteLocate(fn: RemoteLocate | undefined): void {
+  remoteLocate = fn;
+}
+
+export interface SymbolPathOptions {
+  /** --symbols values: directories and server URLs. */
+  symbolPaths?: readonly string[];
+  /** A WinDbg symbol path, searched after symbolPaths. */
+  symbolPath?: string;
+  offline?: boolean;
+  cacheDir?: string;
+  locator?: Omit<SymbolLocatorOptions, 'offline' | 'cacheDir'>;
+}
+
+/** The entries of the symbol options, in search order (throws SymbolPathError). */
+export function symbolPathEntries(o: Pick<SymbolPathOptions, 'symbolPaths' | 'symbolPath'>): SymbolPathEntry[] {
+  return [...(o.symbolPaths?.length ? parseSymbolsOption(o.symbolPaths) : []), ...(o.symbolPath ? parseSymbolPath(o.symbolPath) : [])];
+}
+
+const toRecord = (l: LocatorLookup): SymbolLookupRecord => ({ module: l.module, kind: l.kind, ...(l.location !== undefined ? { location: l.location } : {}), result: l.result, ...(l.reason !== undefined ? { reason: l.reason } : {}) });
+
+/** A SymbolSource over the symbol path, in search order. */
+export function pathSymbolSource(o: SymbolPathOptions): SymbolSource & { locator: SymbolLocator; store: SymbolStore } {
+  const locator = new SymbolLocator(symbolPathEntries(o), { ...o.locator, ...(o.offline ? { offline: true } : {}), ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) });
+  const store = new SymbolStore([]);
+  const locate = async (module: SymbolModule, kind: LocateKind, trace?: SymbolTraceFn): Promise<LocatedFile | undefined> => {
+    if (remoteLocate) {
+      const r = await remoteLocate(module, kind);
+      if (trace) for (const l of r.lookups) trace(toRecord(l));
+      return r.found;
+    }
+    return locator.locate(module, kind, trace && ((l) => trace(toRecord(l))));
+  };
+  const label = (key: SymbolModule) => key.name || key.pdbName || '?';
   return {
+    locator,
     store,
-    async findSymbols(key, trace) {
-      const found = await store.findSymFile(key, trace && ((l) => trace({ module: l.module, kind: l.kind, location: l.path, result: l.result, reason: l.reason })));
-      return found ? { sym: found.sym, source: found.path } : {};
+    async findSymbols(key, trace): Promise<FoundSymbols> {
+      let corrupt: string | undefined;
+      const sym = await locate(key, 'sym', trace);
+      if (sym) {
+        try {
+          const file = await store.openIndexed(sym.path, await stat(sym.path));
+          if (!key.debugId || file.module.debugId.toUpperCase() === key.debugId.toUpperCase()) return { sym: file, source: sym.path };
+          trace?.({ module: label(key), kind: 'sym', location: sym.path, result: 'mismatch', reason: `MODULE line has debug id ${file.module.debugId}` });
+        } catch (e) {
+          corrupt = `${sym.path}: ${isDumpError(e) ? `${e.code}: ${e.message}` : (e as Error).message}`;
+          trace?.({ module: label(key), kind: 'sym', location: sym.path, result: 'corrupt', reason: corrupt });
+        }
+      }
+      if (key.debugId) {
+        const pdb = await locate(key, 'pdb', trace);
+        if (pdb) {
+          const opened = await pdbAt(pdb.path, key.debugId);
+          if ('pdb' in opened) return { pdb: opened.pdb, source: pdb.path };
+          const mismatch = /mismatch|debug id/i.test(opened.error);
+          trace?.({ module: label(key), kind: 'pdb', location: pdb.path, result: mismatch ? 'mismatch' : 'corrupt', reason: opened.error });
+          if (!mismatch) corrupt ??= `${pdb.path}: ${opened.error}`;
+        }
+      }
+      return corrupt ? { corrupt } : {};
     },
     async findImage(key, base, trace) {
-      const found = await store.findBinary(key, trace && ((l) => trace({ module: l.module, kind: l.kind, location: l.path, result: l.result, reason: l.reason })));
-      if (!found || !found.verified) return undefined;
+      if (!key.codeId) return undefined;
+      const found = await locate(key, 'binary', trace);
+      if (!found) return undefined;
       const cacheKey = `${found.path}\0${base}`;
       let p = binaries.get(cacheKey);
       if (!p) {
-        if (binaries.size >= MAX_OPEN_BINARIES) {
-          const [oldest] = binaries.keys();
-          const old = binaries.get(oldest!)!;
-          binaries.delete(oldest!);
-          void old.then((b) => b?.source.close()).catch(() => undefined);
-        }
+        if (binaries.size >= MAX_OPEN_BINARIES) evictOldest(binaries, (b) => b?.source.close());
         p = openBinary(found.path, base);
         binaries.set(cacheKey, p);
       }
-      return (await p)?.image;
+      const opened = await p;
+      // A flat hit is checked inside: its TimeDateStamp and SizeOfImage must be the module's.
+      if (opened && key.codeId) {
+        const want = key.codeId.toUpperCase();
+        const have = opened.image.codeId.toUpperCase();
+        if (want !== have) {
+          trace?.({ module: label(key), kind: 'binary', location: found.path, result: 'mismatch', reason: `TimeDateStamp+SizeOfImage ${have}, wanted ${want}` });
+          return undefined;
+        }
+      }
+      return opened?.image;
     },
   };
+}
+
+/** The local symbol path (directories only), as before the locator: kept for embedders and tests. */
+export function localSymbolSource(paths: readonly string[]): SymbolSource & { locator: SymbolLocator; store: SymbolStore } {
+  return pathSymbolSource({ symbolPaths: paths, offline: true });
 }

@@ -328,7 +328,7 @@ async function loadSymFile(key: string, st: Stats): Promise<SymFile> {
     await source.close();
     throw e;
   }
-  await cacheInsert(key, { sym, source, bytes: sym.indexBytes, size: st.size, mtimeMs: st.mtimeMs });
+  await cacheInsert(key, { sym, source, bytes: sym.indexBytes + sym.nameIndex.bytes, size: st.size, mtimeMs: st.mtimeMs });
   return sym;
 }
 

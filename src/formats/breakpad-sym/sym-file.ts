@@ -1,7 +1,10 @@
 // Breakpad symbol files (.sym): one streaming pass builds a compact address index in typed arrays,
 // lookups read the few lines they need back with positioned reads. The file is never in memory:
 // a real xul.sym is hundreds of MB, and the index holds 12-24 bytes per FUNC / PUBLIC /
-// STACK CFI INIT / STACK WIN record (line records, FILE and INLINE lines are counted, not kept).
+// STACK CFI INIT / STACK WIN record (`indexBytes`) and 8 per FILE / INLINE_ORIGIN record (id ->
+// line offset, `nameIndex.bytes`).
+// Line records and INLINE records are counted, not kept: a source-line lookup reads the block of
+// lines that follows the FUNC it found (at most MAX_FUNC_BLOCK_BYTES) and answers from it.
 //
 // Semantics follow google/breakpad src/processor/basic_source_line_resolver.cc:
 // - FUNC and STACK CFI INIT ranges go into an exclusive range map: a range overlapping one
@@ -14,9 +17,26 @@
 //   record that covers the address, for every delta address <= the address looked up; a later
 //   line for the same address replaces an earlier one; a later rule for a register replaces the
 //   earlier rule.
-// The one difference: Breakpad keeps deltas in one map for the whole file, while this index reads
+// - Line records go into their FUNC's exclusive range map (file order, first wins, zero size
+//   dropped); the line covering an address gives its FILE name and line number.
+// - INLINE records go into their FUNC's nesting range map, where, unlike STACK WIN, a range equal
+//   to an earlier one is kept and nests inside it; a record whose nest level is more than one past
+//   the last record added is ignored (Function::AppendInline). The inlines covering an address,
+//   outermost first, are the inline frames; each is named by its INLINE_ORIGIN ('<name omitted>'
+//   when the id has none), and (ConstructInlineFrames) the frame's own file and line become the
+//   call site of the outermost inline, each inline frame taking the call site of the one inside
+//   it and the innermost the line record's file and line. A call site without a file id (the old
+//   INLINE format) or with an id no FILE record has keeps the line record's file, as Breakpad's
+//   copied frame does.
+// - FILE and INLINE_ORIGIN ids: the first record of an id wins (std::map::insert).
+// The differences: Breakpad keeps deltas in one map for the whole file, while this index reads
 // the deltas that directly follow their INIT line (the layout dump_syms writes). A delta line
-// that follows no INIT is counted in `dropped`.
+// that follows no INIT is counted in `dropped`. Likewise line and INLINE records are read from the
+// block directly after their FUNC line: one separated from it by another record (FILE, STACK,
+// INLINE_ORIGIN, ...) is counted in `dropped`, and one ending more than MAX_FUNC_BLOCK_BYTES after
+// the FUNC line is a problem. Breakpad stores ids, line numbers and nest levels in 32-bit ints
+// (truncating a larger value onto a small one); here a record with such a value past 2^31 - 1, or
+// with an address past 2^53, is a problem rather than an alias of another id.
 //
 // Hostile input: malformed lines, lines over MAX_SYM_LINE_BYTES and values that do not fit a PE
 // image (rva + size > 2^32) are skipped and counted in `problems` with sample line numbers;
@@ -24,7 +44,9 @@
 // with a DumpFormatError (struct 'breakpad-sym'). Lines end at LF or CR, as Breakpad splits them.
 // Indexing is one pass plus sorts and O(log n) overlap queries per record, and every lookup is a
 // binary search (the innermost STACK WIN record: a descent of a max tree) plus one read, so no
-// file can make either quadratic or deep.
+// file can make either quadratic or deep. A source-line or inline lookup adds one read of the
+// FUNC's block (at most MAX_FUNC_BLOCK_BYTES), the same O(k log k) acceptance rules over its k
+// records, and one line read per FILE or INLINE_ORIGIN name (at most MAX_INLINE_DEPTH frames).
 
 import type { ByteSource } from '../../reader/byte-source.js';
 import { DumpFormatError } from '../../errors.js';
@@ -34,7 +56,7 @@ import { hex } from '../../util/hex.js';
 export const SYM_STRUCT = 'breakpad-sym';
 
 /**
- * Index records (FUNC + PUBLIC + STACK CFI INIT + STACK WIN) kept per file. A Firefox xul.sym
+ * Index records (FUNC + PUBLIC + STACK CFI INIT + STACK WIN + FILE + INLINE_ORIGIN) kept per file. A Firefox xul.sym
  * (the largest symbol file we know of, ~400 MB) has ~1.5 million; Chrome's chrome.dll fewer than
  * 3 million. 4 million records cost at most ~100 MB of index; past it, records are counted as
  * problems and not indexed.
@@ -49,6 +71,23 @@ export const SYM_CHUNK_BYTES = 1024 * 1024;
 
 /** Bytes of one STACK CFI INIT line plus its delta lines (real: < 2 KiB). Later deltas are dropped. */
 const MAX_CFI_BLOCK_BYTES = 256 * 1024;
+/**
+ * Bytes of one FUNC's block: its line plus the INLINE and line records after it, which a
+ * source-line lookup reads whole. dump_syms writes ~20 bytes per line record and the largest
+ * functions we know of have a few thousand (< 200 KiB); records ending past the bound are counted
+ * as problems and not used.
+ */
+export const MAX_FUNC_BLOCK_BYTES = 1024 * 1024;
+/** Inline frames at one address. Real nesting is under 30 deep; deeper is refused (CountTooLarge). */
+export const MAX_INLINE_DEPTH = 256;
+/** Breakpad's name for an inline frame whose INLINE_ORIGIN id has no record. */
+export const INLINE_NAME_OMITTED = '<name omitted>';
+/** Breakpad's ParseInline tokenizes at most this many fields (the rest of a longer line is one). */
+const MAX_INLINE_TOKENS = 512;
+/** Ids, line numbers and nest levels: Breakpad keeps them in 32-bit ints. */
+const MAX_INT32 = 0x7fff_ffff;
+/** Addresses and sizes of line and INLINE records (64-bit in Breakpad) are kept as exact doubles. */
+const MAX_EXACT = Number.MAX_SAFE_INTEGER;
 /** Problem lines remembered as samples (all are counted). */
 const MAX_PROBLEM_SAMPLES = 10;
 /** Module-relative addresses are 32-bit: SizeOfImage is a u32. */
@@ -84,6 +123,14 @@ export interface SymRecordCounts {
   stackWin: number;
   inline: number;
   inlineOrigin: number;
+}
+
+/** FILE and INLINE_ORIGIN ids indexed (the first record of each id), and the bytes of those tables. */
+export interface SymNameIndex {
+  file: number;
+  inlineOrigin: number;
+  /** Bytes of the id and offset arrays: apart from `indexBytes`, the address index. */
+  bytes: number;
 }
 
 /** Entries in the lookup index (after Breakpad's overlap, duplicate and zero-size rules). */
@@ -155,6 +202,31 @@ export interface SymFunction {
   multiple: boolean;
 }
 
+/** The source line of an address, as Breakpad's resolver gives it to a frame. */
+export interface SymSourceLine {
+  /** The FILE record's name, as written (a full path for dump_syms output). */
+  file: string;
+  line: number;
+  /** Start and size of the line record covering the address (when only an inline gives the line: of that inline's range). */
+  rva: number;
+  size: number;
+}
+
+/** One inlined call at an address (an INLINE record whose range covers it). */
+export interface SymInlineFrame {
+  /** The INLINE_ORIGIN name, or INLINE_NAME_OMITTED. */
+  name: string;
+  /**
+   * Where its caller calls it: file and line. A call site without a file id, or with one no FILE
+   * record has, takes the line record's file (Breakpad's copied frame); undefined when neither is known.
+   */
+  callFile?: string;
+  callLine: number;
+  /** Where the inlined function is at the address: the next inline's call site, or for the innermost the line record's file and line (undefined when none covers it). */
+  file?: string;
+  line?: number;
+}
+
 export interface SymFile {
   readonly source: ByteSource;
   readonly module: SymModule;
@@ -166,12 +238,26 @@ export interface SymFile {
   readonly problems: Readonly<SymProblems>;
   /** Well-formed records the index does not use (overlapping, zero-sized, duplicate, orphan deltas). */
   readonly dropped: number;
-  /** Bytes held by the typed arrays of the index. */
+  /** Bytes held by the typed arrays of the address index (FUNC, PUBLIC, STACK). */
   readonly indexBytes: number;
+  /** The FILE and INLINE_ORIGIN tables. */
+  readonly nameIndex: Readonly<SymNameIndex>;
   findCfiRules(rva: number | bigint): Promise<CfiRules | undefined>;
   findWinFrameInfo(rva: number | bigint): Promise<WinFrameInfo | undefined>;
   /** The FUNC covering rva, else the PUBLIC at or below it under Breakpad's rule. */
   findFunction(rva: number | bigint): Promise<SymFunction | undefined>;
+  /**
+   * The file and line Breakpad gives the frame at rva: from the line record of the FUNC covering
+   * it or, when inlines cover it, the call site of the outermost. Undefined when no FUNC covers
+   * rva or the file is unknown (Breakpad then prints no `[file : line]` either).
+   */
+  findSourceLine(rva: number | bigint): Promise<SymSourceLine | undefined>;
+  /**
+   * Inlined calls at rva, outermost first: name (INLINE_ORIGIN), the call site's file and line in
+   * its caller, the inlinee's own file and line at rva when the records give them. Throws
+   * DumpFormatError (CountTooLarge) past MAX_INLINE_DEPTH.
+   */
+  findInlines(rva: number | bigint): Promise<SymInlineFrame[]>;
   /** Closes the source. */
   close(): Promise<void>;
 }
@@ -245,6 +331,9 @@ class F64List extends BlockList<Float64Array> {
     super((n) => new Float64Array(n));
   }
 }
+
+/** Addresses and sizes: u32 for the index, f64 for line and INLINE records read back (64-bit in Breakpad). */
+type NumArray = Uint32Array | Float64Array;
 
 /** Offsets: 4 bytes each when the file is under 4 GiB. */
 type OffsetArray = Uint32Array | Float64Array;
@@ -380,6 +469,131 @@ function parseWinFields(b: Uint8Array, s: number, e: number, tok: number[]): Win
   return { type, rva: vals[1]!, size: vals[2]!, rest: vals.slice(3), lastStart: tok[20]!, lastEnd: tok[21]! };
 }
 
+/** Signed decimal filling [s, e) (strtol over a whole token); NaN when malformed. */
+function parseSignedDec(b: Uint8Array, s: number, e: number): number {
+  const neg = s < e && b[s] === 45; // '-'
+  const v = parseDec(b, neg ? s + 1 : s, e);
+  return v < 0 ? NaN : neg ? -v : v;
+}
+
+/** The records that end a FUNC's block: every keyword line but INLINE. */
+const BLOCK_ENDS = [KW_FUNC, KW_PUBLIC, KW_STACK, KW_FILE, KW_INLINE_ORIGIN, KW_INFO, KW_MODULE];
+
+function endsFuncBlock(b: Uint8Array, s: number, e: number): boolean {
+  // Line records (most lines) start with a hex digit: one comparison settles them.
+  const c = b[s];
+  if (c !== 70 && c !== 80 && c !== 83 && c !== 73 && c !== 77) return false; // F P S I M
+  for (const kw of BLOCK_ENDS) if (startsWith(b, s, e, kw)) return true;
+  return false;
+}
+
+/** `<address> <size> <line> <file id>` (hex, hex, decimal, decimal), following a FUNC. */
+interface LineRecord {
+  addr: number;
+  size: number;
+  line: number;
+  file: number;
+}
+
+/** A line record, or 'syntax' when the line is not one, or why its values are refused. */
+function parseLineRecord(b: Uint8Array, s: number, e: number, tok: number[]): LineRecord | string {
+  if (!tokenize(b, s, e, 4, tok)) return 'syntax';
+  const addr = parseHex(b, tok[0]!, tok[1]!);
+  const size = parseHex(b, tok[2]!, tok[3]!);
+  const line = parseDec(b, tok[4]!, tok[5]!);
+  const file = parseDec(b, tok[6]!, tok[7]!);
+  if (addr < 0 || size < 0 || line < 0 || file < 0) return 'syntax';
+  if (addr + size > MAX_EXACT) return 'line record: address + size past 2^53';
+  if (line > MAX_INT32 || file > MAX_INT32) return 'line record: line number or file id past 2^31 - 1';
+  return { addr, size, line, file };
+}
+
+/** `INLINE <nest level> <call site line> [<call site file id>] <origin id> [<address> <size>]+`. */
+interface InlineRecord {
+  level: number;
+  callLine: number;
+  /** The new format (an even number of fields) has the call site's file id; -1 means none. */
+  hasCallFile: boolean;
+  callFile: number;
+  origin: number;
+  /** Address, size pairs. */
+  ranges: number[];
+}
+
+/**
+ * Breakpad's SymbolParseHelper::ParseInline on the text after `INLINE `: at most 512 fields (the
+ * leading number of the 512th is read, the rest ignored); the format is told by their parity.
+ */
+function parseInlineRecord(b: Uint8Array, s: number, e: number): InlineRecord | string {
+  const t: number[] = [];
+  let i = s;
+  while (t.length < 2 * MAX_INLINE_TOKENS) {
+    while (i < e && isSep(b[i]!)) i++;
+    if (i >= e) break;
+    const ts = i;
+    while (i < e && !isSep(b[i]!)) i++;
+    t.push(ts, i);
+  }
+  const n = t.length / 2;
+  if (n < 5) return 'INLINE: fewer than 5 fields';
+  const hasCallFile = n % 2 === 0;
+  let k = 0;
+  const dec = (min: number): number => {
+    const v = parseSignedDec(b, t[2 * k]!, t[2 * k + 1]!);
+    k++;
+    return v >= min && v <= MAX_INT32 ? v : NaN;
+  };
+  const level = dec(0);
+  const callLine = dec(0);
+  const callFile = hasCallFile ? dec(-1) : -1;
+  const origin = dec(0);
+  if (!(level >= 0 && callLine >= 0 && callFile >= -1 && origin >= 0)) return 'INLINE: a number is not decimal or is past 2^31 - 1';
+  const ranges: number[] = [];
+  for (; k < n; k += 2) {
+    const a = parseHex(b, t[2 * k]!, t[2 * k + 1]!);
+    const z = parseHex(b, t[2 * k + 2]!, t[2 * k + 3]!);
+    if (a < 0 || z < 0) return 'INLINE: a range is not hex';
+    if (a + z > MAX_EXACT) return 'INLINE: address + size past 2^53';
+    ranges.push(a, z);
+  }
+  return { level, callLine, hasCallFile, callFile, origin, ranges };
+}
+
+/** `FILE <id> <name>`: the id and where the name is. */
+function parseFileRecord(b: Uint8Array, s: number, e: number, tok: number[]): { id: number; nameStart: number; nameEnd: number } | string {
+  if (!tokenize(b, s + KW_FILE.length, e, 2, tok)) return 'FILE: needs a decimal id and a name';
+  const id = parseDec(b, tok[0]!, tok[1]!);
+  if (id < 0) return 'FILE: needs a decimal id and a name';
+  if (id > MAX_INT32) return 'FILE: id past 2^31 - 1';
+  return { id, nameStart: tok[2]!, nameEnd: tok[3]! };
+}
+
+/**
+ * `INLINE_ORIGIN <id> <name>`, or the old `INLINE_ORIGIN <id> <file id> <name>`: as Breakpad's
+ * ParseInlineOrigin, the old format is recognised by a first word after the id made of digits
+ * (a leading '-' allowed: -1 is "no file").
+ */
+function parseOriginRecord(b: Uint8Array, s: number, e: number, tok: number[]): { id: number; nameStart: number; nameEnd: number } | string {
+  if (!tokenize(b, s + KW_INLINE_ORIGIN.length, e, 2, tok)) return 'INLINE_ORIGIN: needs an id and a name';
+  const id = parseDec(b, tok[0]!, tok[1]!);
+  if (id < 0) return 'INLINE_ORIGIN: id is not decimal';
+  if (id > MAX_INT32) return 'INLINE_ORIGIN: id past 2^31 - 1';
+  let rs = tok[2]!;
+  let re = tok[3]!;
+  let old = true;
+  for (let k = rs; k < re && b[k] !== SP && old; k++) {
+    if (k === rs && b[k] === 45) continue;
+    old = b[k]! >= 48 && b[k]! <= 57;
+  }
+  if (old) {
+    const t2: number[] = [];
+    if (!tokenize(b, rs, re, 2, t2) || !(parseSignedDec(b, t2[0]!, t2[1]!) >= -1)) return 'INLINE_ORIGIN: bad file id or no name';
+    rs = t2[2]!;
+    re = t2[3]!;
+  }
+  return { id, nameStart: rs, nameEnd: re };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The indexing pass.
 
@@ -401,6 +615,12 @@ interface Pass {
   openCfi: number;
   /** A FUNC was the last FUNC/PUBLIC line: line records may follow. */
   inFunc: boolean;
+  /** File offset of the last FUNC line while its block (INLINE and line records right after it) is open, else -1. */
+  blockStart: number;
+  /** Breakpad's last_added_inline_nest_level for the FUNC of the open block. */
+  inlineLevel: number;
+  file: { id: U32List; off: OffsetList };
+  origin: { id: U32List; off: OffsetList };
   tok: number[];
 }
 
@@ -447,6 +667,9 @@ function handleLine(p: Pass, source: ByteSource, b: Uint8Array, s: number, e: nu
     return;
   }
 
+  // Every record but INLINE and line records closes the block of the last FUNC.
+  if (p.blockStart >= 0 && endsFuncBlock(b, s, e)) p.blockStart = -1;
+
   if (startsWith(b, s, e, KW_STACK)) {
     handleStack(p, b, s, e, offset, lineNumber);
     return;
@@ -470,6 +693,8 @@ function handleLine(p: Pass, source: ByteSource, b: Uint8Array, s: number, e: nu
     if (rva + size > MAX_RVA + 1 || params > MAX_RVA) return problem(p, lineNumber, offset, `FUNC: absurd range ${hex(rva)}+${hex(size)}`);
     p.counts.func++;
     p.inFunc = true;
+    p.blockStart = offset;
+    p.inlineLevel = 0;
     if (!takeRecord(p, lineNumber, offset)) return;
     p.func.rva.push(rva);
     p.func.size.push(size);
@@ -496,16 +721,36 @@ function handleLine(p: Pass, source: ByteSource, b: Uint8Array, s: number, e: nu
   }
   if (startsWith(b, s, e, KW_FILE)) {
     // FILE <id> <name>
-    if (!tokenize(b, s + KW_FILE.length, e, 2, tok) || parseDec(b, tok[0]!, tok[1]!) < 0) return problem(p, lineNumber, offset, 'FILE: needs a decimal id and a name');
+    const f = parseFileRecord(b, s, e, tok);
+    if (typeof f === 'string') return problem(p, lineNumber, offset, f);
     p.counts.file++;
+    if (!takeRecord(p, lineNumber, offset)) return;
+    p.file.id.push(f.id);
+    p.file.off.push(offset);
     return;
   }
   if (startsWith(b, s, e, KW_INLINE_ORIGIN)) {
+    const o = parseOriginRecord(b, s, e, tok);
+    if (typeof o === 'string') return problem(p, lineNumber, offset, o);
     p.counts.inlineOrigin++;
+    if (!takeRecord(p, lineNumber, offset)) return;
+    p.origin.id.push(o.id);
+    p.origin.off.push(offset);
     return;
   }
   if (startsWith(b, s, e, KW_INLINE)) {
+    const r = parseInlineRecord(b, s + KW_INLINE.length, e);
+    if (typeof r === 'string') return problem(p, lineNumber, offset, r);
+    // Breakpad would dereference a null function here (it appends to cur_func unchecked).
+    if (!p.inFunc) return problem(p, lineNumber, offset, 'INLINE without a FUNC');
     p.counts.inline++;
+    if (!inBlock(p, offset, e - s, lineNumber, 'INLINE')) return;
+    // Function::AppendInline: a record nested more than one level deeper than the last one added is ignored.
+    if (r.level > p.inlineLevel + 1) {
+      p.dropped++;
+      return;
+    }
+    p.inlineLevel = r.level;
     return;
   }
   if (startsWith(b, s, e, KW_INFO)) {
@@ -527,14 +772,29 @@ function handleLine(p: Pass, source: ByteSource, b: Uint8Array, s: number, e: nu
     return;
   }
   // <address> <size> <line> <file id>, belonging to the last FUNC.
-  if (!tokenize(b, s, e, 4, tok)) return problem(p, lineNumber, offset, 'unknown record');
-  const a = parseHex(b, tok[0]!, tok[1]!);
-  const z = parseHex(b, tok[2]!, tok[3]!);
-  const l = parseDec(b, tok[4]!, tok[5]!);
-  const f = parseDec(b, tok[6]!, tok[7]!);
-  if (a < 0 || z < 0 || l < 0 || f < 0) return problem(p, lineNumber, offset, 'unknown record');
+  const r = parseLineRecord(b, s, e, tok);
+  if (r === 'syntax') return problem(p, lineNumber, offset, 'unknown record');
   if (!p.inFunc) return problem(p, lineNumber, offset, 'line record without a FUNC');
+  if (typeof r === 'string') return problem(p, lineNumber, offset, r);
   p.counts.line++;
+  inBlock(p, offset, e - s, lineNumber, 'line record');
+}
+
+/**
+ * Whether an INLINE or line record of `length` bytes at `offset` is in the block a lookup reads
+ * after its FUNC line; if not it is counted: in `dropped` when another record separates it from
+ * its FUNC (Breakpad would still attach it), as a problem when it ends past MAX_FUNC_BLOCK_BYTES.
+ */
+function inBlock(p: Pass, offset: number, length: number, lineNumber: number, what: string): boolean {
+  if (p.blockStart < 0) {
+    p.dropped++;
+    return false;
+  }
+  if (offset + length - p.blockStart > MAX_FUNC_BLOCK_BYTES) {
+    problem(p, lineNumber, offset, `${what} ends more than ${MAX_FUNC_BLOCK_BYTES} bytes after its FUNC line: not used`);
+    return false;
+  }
+  return true;
 }
 
 /**
@@ -647,6 +907,10 @@ export async function openSymFile(source: ByteSource, options: OpenSymOptions = 
     win: [newWinLists(wide), newWinLists(wide)],
     openCfi: -1,
     inFunc: false,
+    blockStart: -1,
+    inlineLevel: 0,
+    file: { id: new U32List(), off: offsetList(wide) },
+    origin: { id: new U32List(), off: offsetList(wide) },
     tok: [],
   };
 
@@ -732,7 +996,7 @@ export async function openSymFile(source: ByteSource, options: OpenSymOptions = 
 // Building the index: Breakpad's acceptance rules, in file order, without quadratic cases.
 
 /** Indices 0..n-1 sorted by (key[i], i); the identity when keys are already in order. */
-function sortedOrder(key: Uint32Array, n: number): Uint32Array {
+function sortedOrder(key: NumArray, n: number): Uint32Array {
   const order = new Uint32Array(n);
   let sorted = true;
   for (let i = 0; i < n; i++) {
@@ -773,7 +1037,7 @@ function countBelow(order: Uint32Array, key: ArrayLike<number>, v: number): numb
  * tree of prefix maxima of (high + 1) over address ranks answers "does a kept range start at or
  * below my high and end at or above my base" in O(log n).
  */
-function acceptExclusive(rva: Uint32Array, size: Uint32Array, n: number): { kept: Uint32Array; dropped: number } {
+function acceptExclusive(rva: NumArray, size: NumArray, n: number): { kept: Uint32Array; dropped: number } {
   const order = sortedOrder(rva, n);
   const rank = new Uint32Array(n);
   for (let q = 0; q < n; q++) rank[order[q]!] = q;
@@ -869,13 +1133,14 @@ function innermost(x: NestedIndex, rva: number): number {
 }
 
 /**
- * Breakpad's ContainedRangeMap fed in file order: a range is kept unless its size is 0, it equals
- * a kept range, or it overlaps a kept range partially (each may contain the other, or be
- * disjoint). Partial overlap with a kept J is (J.base < b <= J.high < h) or (b < J.base <= h <
- * J.high): one segment tree of min base over kept ranges ordered by high, one of max high over
- * kept ranges ordered by base, O(log n) each.
+ * Breakpad's ContainedRangeMap::StoreRange fed in file order: a range is kept unless its size is
+ * 0, it overlaps a kept range partially (each may contain the other, or be disjoint) or, without
+ * `allowEqual`, it equals a kept range (with it, as for INLINE records, it nests inside). Partial
+ * overlap with a kept J is (J.base < b <= J.high < h) or (b < J.base <= h < J.high): one segment
+ * tree of min base over kept ranges ordered by high, one of max high over kept ranges ordered by
+ * base, O(log n) each.
  */
-function acceptNested(rva: Uint32Array, size: Uint32Array, offs: OffsetArray, n: number, wide: boolean): { index: NestedIndex; dropped: number } {
+function acceptLaminar(rva: NumArray, size: NumArray, n: number, allowEqual: boolean): { keep: Uint8Array; high: Float64Array; kept: number; dropped: number } {
   const high = new Float64Array(n);
   for (let i = 0; i < n; i++) high[i] = rva[i]! + size[i]! - 1;
   // By (base, high, index): base ranks, and runs of identical ranges.
@@ -903,7 +1168,7 @@ function acceptNested(rva: Uint32Array, size: Uint32Array, offs: OffsetArray, n:
   let kept = 0;
   let dropped = 0;
   for (let i = 0; i < n; i++) {
-    if (size[i] === 0 || taken[leader[i]!]) {
+    if (size[i] === 0 || (!allowEqual && taken[leader[i]!])) {
       dropped++;
       continue;
     }
@@ -925,7 +1190,12 @@ function acceptNested(rva: Uint32Array, size: Uint32Array, offs: OffsetArray, n:
     minBaseByHigh.set(highRank[i]!, b);
     maxHighByBase.set(baseRank[i]!, h);
   }
+  return { keep, high, kept, dropped };
+}
 
+/** acceptLaminar without equal ranges (STACK WIN), as a NestedIndex for innermost-record lookups. */
+function acceptNested(rva: Uint32Array, size: Uint32Array, offs: OffsetArray, n: number, wide: boolean): { index: NestedIndex; dropped: number } {
+  const { keep, high, kept, dropped } = acceptLaminar(rva, size, n, false);
   const order = new Uint32Array(kept);
   let w = 0;
   for (let i = 0; i < n; i++) if (keep[i]) order[w++] = i;
@@ -953,7 +1223,7 @@ function lineEnd(b: Uint8Array, s: number): number {
 }
 
 /** Last position whose value is <= v in an ascending array, or -1. */
-function lastAtOrBelow(a: Uint32Array, v: number): number {
+function lastAtOrBelow(a: NumArray, v: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
@@ -1021,6 +1291,167 @@ export interface SymIndexSnapshot {
 
 const snapshots = new WeakMap<SymFile, SymIndexSnapshot>();
 
+// ---------------------------------------------------------------------------------------------
+// FILE / INLINE_ORIGIN tables and FUNC blocks.
+
+/** Ids ascending with the file offset of their first record (std::map::insert keeps the first). */
+function idTable(ids: Uint32Array, offs: OffsetArray, n: number, wide: boolean): { id: Uint32Array; off: OffsetArray; dropped: number } {
+  const order = sortedOrder(ids, n);
+  let kept = 0;
+  for (let q = 0; q < n; q++) if (q === 0 || ids[order[q]!] !== ids[order[q - 1]!]) kept++;
+  const id = new Uint32Array(kept);
+  const off = offsetArray(kept, wide);
+  let w = 0;
+  for (let q = 0; q < n; q++) {
+    const i = order[q]!;
+    if (q > 0 && ids[i] === ids[order[q - 1]!]) continue;
+    id[w] = ids[i]!;
+    off[w++] = offs[i]!;
+  }
+  return { id, off, dropped: n - kept };
+}
+
+/** A FUNC's line and INLINE records after Breakpad's acceptance rules, ready for address queries. */
+interface FuncBlock {
+  /** Kept line records, ascending and disjoint. */
+  lineBase: Float64Array;
+  lineSize: Float64Array;
+  lineNo: Uint32Array;
+  lineFile: Uint32Array;
+  /** INLINE records the nest-level rule let in, in file order. */
+  inlines: InlineRecord[];
+  /** Kept INLINE ranges in the order they were stored, with their record (an index into inlines). */
+  inlBase: Float64Array;
+  inlSize: Float64Array;
+  inlRec: Uint32Array;
+}
+
+/**
+ * Parses the block read at a FUNC line: `b` holds its first bytes, `eof` says whether they reach
+ * the end of the file, `whole` whether they are all a lookup reads (MAX_FUNC_BLOCK_BYTES plus one
+ * line, so that every line starting inside the bound is seen whole or known overlong). Undefined:
+ * more bytes are needed; 'not FUNC': the first line is not a FUNC line. Lines are cut as the
+ * indexing pass cuts them (LF, overlong lines skipped, then CR), so the records used here are
+ * exactly those the pass counted as in the block.
+ */
+function scanFuncBlock(b: Uint8Array, eof: boolean, whole: boolean): FuncBlock | 'not FUNC' | undefined {
+  const tok: number[] = [];
+  const la: number[] = [];
+  const lz: number[] = [];
+  const ln: number[] = [];
+  const lf: number[] = [];
+  const inlines: InlineRecord[] = [];
+  let level = 0;
+  let first = true;
+  let done = false;
+  for (let s = 0; s < b.length && !done; ) {
+    let nl = b.indexOf(LF, s);
+    if (nl < 0) {
+      if (!eof && !whole) return undefined;
+      // Without EOF the rest is an overlong line or starts past the bound: nothing of it is used.
+      if (!eof) break;
+      nl = b.length;
+    }
+    const at = s;
+    s = nl + 1;
+    if (nl - at > MAX_SYM_LINE_BYTES) {
+      if (first) return 'not FUNC';
+      continue;
+    }
+    for (let t = at; t < nl; ) {
+      const cr = b.subarray(t, nl).indexOf(CR);
+      const end = cr < 0 ? nl : t + cr;
+      if (end > t) {
+        if (first) {
+          if (!startsWith(b, t, end, KW_FUNC)) return 'not FUNC';
+          first = false;
+        } else if (end > MAX_FUNC_BLOCK_BYTES || endsFuncBlock(b, t, end)) {
+          done = true;
+          break;
+        } else if (startsWith(b, t, end, KW_INLINE)) {
+          const r = parseInlineRecord(b, t + KW_INLINE.length, end);
+          if (typeof r !== 'string' && r.level <= level + 1) {
+            level = r.level;
+            inlines.push(r);
+          }
+        } else {
+          const r = parseLineRecord(b, t, end, tok);
+          if (typeof r !== 'string') {
+            la.push(r.addr);
+            lz.push(r.size);
+            ln.push(r.line);
+            lf.push(r.file);
+          }
+        }
+      }
+      t = end + 1;
+    }
+  }
+  if (first) return 'not FUNC';
+
+  // Line records: the FUNC's RangeMap (first stored wins, zero size and overlaps dropped).
+  const lines = acceptExclusive(Float64Array.from(la), Float64Array.from(lz), la.length);
+  const m = lines.kept.length;
+  const block: FuncBlock = {
+    lineBase: new Float64Array(m), lineSize: new Float64Array(m), lineNo: new Uint32Array(m), lineFile: new Uint32Array(m),
+    inlines, inlBase: new Float64Array(0), inlSize: new Float64Array(0), inlRec: new Uint32Array(0),
+  };
+  lines.kept.forEach((i, q) => {
+    block.lineBase[q] = la[i]!;
+    block.lineSize[q] = lz[i]!;
+    block.lineNo[q] = ln[i]!;
+    block.lineFile[q] = lf[i]!;
+  });
+
+  // INLINE ranges: the FUNC's ContainedRangeMap with equal ranges allowed, stored in record order.
+  let n = 0;
+  for (const r of inlines) n += r.ranges.length / 2;
+  const base = new Float64Array(n);
+  const size = new Float64Array(n);
+  const rec = new Uint32Array(n);
+  let k = 0;
+  inlines.forEach((r, ri) => {
+    for (let j = 0; j < r.ranges.length; j += 2) {
+      base[k] = r.ranges[j]!;
+      size[k] = r.ranges[j + 1]!;
+      rec[k++] = ri;
+    }
+  });
+  const acc = acceptLaminar(base, size, n, true);
+  block.inlBase = new Float64Array(acc.kept);
+  block.inlSize = new Float64Array(acc.kept);
+  block.inlRec = new Uint32Array(acc.kept);
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    if (!acc.keep[i]) continue;
+    block.inlBase[w] = base[i]!;
+    block.inlSize[w] = size[i]!;
+    block.inlRec[w++] = rec[i]!;
+  }
+  return block;
+}
+
+/** The kept line record covering rva, or -1. */
+function lineAt(x: FuncBlock, rva: number): number {
+  const i = lastAtOrBelow(x.lineBase, rva);
+  return i >= 0 && rva - x.lineBase[i]! < x.lineSize[i]! ? i : -1;
+}
+
+/**
+ * The kept INLINE ranges covering rva, outermost first. Kept ranges nest or are disjoint, so those
+ * covering one address form a chain: the larger is the outer, and of two equal ranges the one
+ * stored first (ContainedRangeMap passes an equal range down into the one it equals).
+ */
+function inlineChain(x: FuncBlock, rva: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.inlBase.length; i++) if (rva >= x.inlBase[i]! && rva - x.inlBase[i]! < x.inlSize[i]!) out.push(i);
+  return out.sort((a, b) => x.inlSize[b]! - x.inlSize[a]! || a - b);
+}
+
+/** Blocks parsed lately, per SymFile (a frame asks for its line and its inlines in turn). */
+const blockCache = new WeakMap<SymFile, Array<{ func: number; block: Promise<FuncBlock> }>>();
+const BLOCKS_CACHED = 2;
+
 /** A typed array's copy in shared memory: posted to a worker, it is shared, not copied. */
 function shared<T extends Uint32Array | Float64Array>(a: T): T {
   const buf = new SharedArrayBuffer(a.byteLength);
@@ -1085,6 +1516,12 @@ class IndexedSymFile implements SymFile {
   private readonly cfiLen: Uint32Array;
   /** [type 4, type 0]: the order Breakpad tries them. */
   private readonly win: [NestedIndex, NestedIndex];
+  readonly nameIndex: Readonly<SymNameIndex>;
+  /** FILE and INLINE_ORIGIN ids, ascending, with the offset of their first record. */
+  private readonly fileId: Uint32Array;
+  private readonly fileOff: OffsetArray;
+  private readonly originId: Uint32Array;
+  private readonly originOff: OffsetArray;
 
   constructor(readonly source: ByteSource, p: Pass) {
     this.module = p.module!;
@@ -1140,6 +1577,16 @@ class IndexedSymFile implements SymFile {
     dropped += w4.dropped + w0.dropped;
     this.win = [w4.index, w0.index];
 
+    // FILE and INLINE_ORIGIN: id -> line offset, the first record of an id.
+    const ft = idTable(p.file.id.a, p.file.off.a, p.file.id.n, p.wide);
+    const ot = idTable(p.origin.id.a, p.origin.off.a, p.origin.id.n, p.wide);
+    dropped += ft.dropped + ot.dropped;
+    this.fileId = ft.id;
+    this.fileOff = ft.off;
+    this.originId = ot.id;
+    this.originOff = ot.off;
+    this.nameIndex = { file: ft.id.length, inlineOrigin: ot.id.length, bytes: ft.id.byteLength + ft.off.byteLength + ot.id.byteLength + ot.off.byteLength };
+
     this.dropped = dropped;
     this.problems = p.problems;
     this.indexed = { func: this.funcRva.length, public: this.pubRva.length, stackCfiInit: cn, stackWinFrameData: w4.index.rva.length, stackWinFpo: w0.index.rva.length };
@@ -1193,6 +1640,129 @@ class IndexedSymFile implements SymFile {
     if (!multiple && !(startsWith(b, 0, b.length, KW_PUBLIC) && tokenize(b, s, b.length, 3, tok))) throw this.changed(off, 'PUBLIC');
     const k = multiple ? 2 : 0;
     return { name: text(b, tok[k + 4]!, tok[k + 5]!), rva: this.pubRva[j]!, paramSize: parseHex(b, tok[k + 2]!, tok[k + 3]!), kind: 'public', multiple };
+  }
+
+  /** Index of the FUNC covering rva, or -1. */
+  private funcAt(rva: number): number {
+    const i = lastAtOrBelow(this.funcRva, rva);
+    return i >= 0 && rva - this.funcRva[i]! < this.funcSize[i]! ? i : -1;
+  }
+
+  /** FUNC i's block, parsed (from a small cache: a frame asks for its line, then its inlines). */
+  private funcBlock(i: number): Promise<FuncBlock> {
+    let cache = blockCache.get(this);
+    if (!cache) blockCache.set(this, (cache = []));
+    const hit = cache.find((c) => c.func === i);
+    if (hit) return hit.block;
+    const block = this.readFuncBlock(i);
+    cache.unshift({ func: i, block });
+    if (cache.length > BLOCKS_CACHED) cache.pop();
+    block.catch(() => {
+      const c = blockCache.get(this);
+      const k = c?.findIndex((x) => x.block === block) ?? -1;
+      if (k >= 0) c!.splice(k, 1);
+    });
+    return block;
+  }
+
+  private async readFuncBlock(i: number): Promise<FuncBlock> {
+    const off = this.funcOff[i]!;
+    // Most blocks are a few hundred bytes; a read of the whole bound only for the few that are not.
+    const lengths = [16 * 1024, MAX_FUNC_BLOCK_BYTES + MAX_SYM_LINE_BYTES + 1];
+    for (const length of lengths) {
+      const b = await this.source.readAvailable(off, length, SYM_STRUCT);
+      const r = scanFuncBlock(b, b.length < length, length === lengths[1]);
+      if (r === 'not FUNC') throw this.changed(off, 'FUNC');
+      if (r) return r;
+    }
+    throw this.changed(off, 'FUNC');
+  }
+
+  /** The name of FILE or INLINE_ORIGIN `id` (undefined when no record has it). */
+  private async nameOf(kind: 'FILE' | 'INLINE_ORIGIN', id: number): Promise<string | undefined> {
+    const ids = kind === 'FILE' ? this.fileId : this.originId;
+    const k = id >= 0 ? lastAtOrBelow(ids, id) : -1;
+    if (k < 0 || ids[k] !== id) return undefined;
+    const off = (kind === 'FILE' ? this.fileOff : this.originOff)[k]!;
+    const b = await this.readLine(off);
+    const tok: number[] = [];
+    const r = kind === 'FILE'
+      ? startsWith(b, 0, b.length, KW_FILE) ? parseFileRecord(b, 0, b.length, tok) : 'not FILE'
+      : startsWith(b, 0, b.length, KW_INLINE_ORIGIN) ? parseOriginRecord(b, 0, b.length, tok) : 'not INLINE_ORIGIN';
+    if (typeof r === 'string' || r.id !== id) throw this.changed(off, kind);
+    return text(b, r.nameStart, r.nameEnd);
+  }
+
+  async findSourceLine(rvaIn: number | bigint): Promise<SymSourceLine | undefined> {
+    const rva = toRva(rvaIn);
+    if (rva === undefined) return undefined;
+    const i = this.funcAt(rva);
+    if (i < 0) return undefined;
+    const x = await this.funcBlock(i);
+    const l = lineAt(x, rva);
+    const lineFile = l >= 0 ? await this.nameOf('FILE', x.lineFile[l]!) : undefined;
+    // The outermost inline covering rva (the largest range, the first stored of equal ones).
+    let o = -1;
+    for (let k = 0; k < x.inlBase.length; k++) {
+      if (rva < x.inlBase[k]! || rva - x.inlBase[k]! >= x.inlSize[k]!) continue;
+      if (o < 0 || x.inlSize[k]! > x.inlSize[o]!) o = k;
+    }
+    let file: string | undefined;
+    let line: number;
+    if (o >= 0) {
+      // ConstructInlineFrames: the frame takes the outermost inline's call site.
+      const r = x.inlines[x.inlRec[o]!]!;
+      file = (r.hasCallFile ? await this.nameOf('FILE', r.callFile) : undefined) ?? lineFile;
+      line = r.callLine;
+    } else {
+      if (l < 0) return undefined;
+      file = lineFile;
+      line = x.lineNo[l]!;
+    }
+    if (!file) return undefined;
+    return l >= 0 ? { file, line, rva: x.lineBase[l]!, size: x.lineSize[l]! } : { file, line, rva: x.inlBase[o]!, size: x.inlSize[o]! };
+  }
+
+  async findInlines(rvaIn: number | bigint): Promise<SymInlineFrame[]> {
+    const rva = toRva(rvaIn);
+    if (rva === undefined) return [];
+    const i = this.funcAt(rva);
+    if (i < 0) return [];
+    const x = await this.funcBlock(i);
+    const chain = inlineChain(x, rva);
+    if (chain.length === 0) return [];
+    if (chain.length > MAX_INLINE_DEPTH) {
+      throw new DumpFormatError('CountTooLarge', `${chain.length} nested inline frames at ${hex(rva)} (at most ${MAX_INLINE_DEPTH})`, { struct: SYM_STRUCT, offset: this.funcOff[i]!, path: this.source.name });
+    }
+    const l = lineAt(x, rva);
+    const lineFile = l >= 0 ? await this.nameOf('FILE', x.lineFile[l]!) : undefined;
+    const files = new Map<number, Promise<string | undefined>>();
+    const origins = new Map<number, Promise<string | undefined>>();
+    const fileName = (id: number): Promise<string | undefined> => {
+      let f = files.get(id);
+      if (!f) files.set(id, (f = this.nameOf('FILE', id)));
+      return f;
+    };
+    const frames: SymInlineFrame[] = [];
+    for (const k of chain) {
+      const r = x.inlines[x.inlRec[k]!]!;
+      let origin = origins.get(r.origin);
+      if (!origin) origins.set(r.origin, (origin = this.nameOf('INLINE_ORIGIN', r.origin)));
+      // A call site without a known file keeps the file of the frame Breakpad copied (the line record's).
+      const callFile = (r.hasCallFile ? await fileName(r.callFile) : undefined) ?? lineFile;
+      const f: SymInlineFrame = { name: (await origin) ?? INLINE_NAME_OMITTED, callLine: r.callLine };
+      if (callFile) f.callFile = callFile;
+      frames.push(f);
+    }
+    // Each inline frame is where the next one in is called from; the innermost is at the line record.
+    for (let k = 0; k < frames.length; k++) {
+      const inner = frames[k + 1];
+      const file = inner ? inner.callFile : lineFile;
+      const line = inner ? inner.callLine : l >= 0 ? x.lineNo[l]! : undefined;
+      if (file) frames[k]!.file = file;
+      if (line !== undefined) frames[k]!.line = line;
+    }
+    return frames;
   }
 
   async findCfiRules(rvaIn: number | bigint): Promise<CfiRules | undefined> {
