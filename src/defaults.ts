@@ -20,6 +20,8 @@ export interface TriageOptions {
   symbolCacheDir?: string;
   /** Local stores and caches only: never ask a symbol server. */
   offline?: boolean;
+  /** Time one symbol-server file may take, connection, redirects and body (default 60 s; connecting alone: 5 s at most). */
+  symbolTimeoutMs?: number;
   /** Symbol files and binaries for the stack walker: built from symbolPaths by the Node entry, or
    * given by an embedder. Without it the walker uses what the dump itself holds. */
   symbolSource?: import('./unwind/sources.js').SymbolSource;

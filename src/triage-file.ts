@@ -9,17 +9,17 @@ import type { TriageOptions } from './defaults.js';
 import type { TriageReport } from './analysis/report.js';
 import type { SymbolSource } from './unwind/sources.js';
 import { pathSymbolSource } from './unwind/symbol-path.js';
-import type { SymbolLocator } from './symbols/locate.js';
+import type { LocatorProgress, SymbolLocator } from './symbols/locate.js';
 
 export { countingSourceFor } from './core.js';
 
 /** One symbol source per symbol path, for the life of the process: its caches serve every dump. */
 const symbolSources = new Map<string, ReturnType<typeof pathSymbolSource>>();
 
-type SymbolOptions = Pick<TriageOptions, 'symbolPaths' | 'symbolPath' | 'symbolCacheDir' | 'offline'>;
+type SymbolOptions = Pick<TriageOptions, 'symbolPaths' | 'symbolPath' | 'symbolCacheDir' | 'offline' | 'symbolTimeoutMs'>;
 
 function pathSourceFor(opts: SymbolOptions): ReturnType<typeof pathSymbolSource> {
-  const key = JSON.stringify([opts.symbolPaths ?? [], opts.symbolPath ?? '', opts.symbolCacheDir ?? '', !!opts.offline]);
+  const key = JSON.stringify([opts.symbolPaths ?? [], opts.symbolPath ?? '', opts.symbolCacheDir ?? '', !!opts.offline, opts.symbolTimeoutMs ?? 0]);
   let s = symbolSources.get(key);
   if (!s) {
     if (symbolSources.size >= 16) {
@@ -31,10 +31,21 @@ function pathSourceFor(opts: SymbolOptions): ReturnType<typeof pathSymbolSource>
       ...(opts.symbolPath ? { symbolPath: opts.symbolPath } : {}),
       ...(opts.symbolCacheDir ? { cacheDir: opts.symbolCacheDir } : {}),
       ...(opts.offline ? { offline: true } : {}),
+      locator: {
+        onProgress: (e) => symbolProgress?.(e),
+        ...(opts.symbolTimeoutMs ? { totalTimeoutMs: opts.symbolTimeoutMs, connectTimeoutMs: Math.min(opts.symbolTimeoutMs, 5000) } : {}),
+      },
     });
     symbolSources.set(key, s);
   }
   return s;
+}
+
+let symbolProgress: ((e: LocatorProgress) => void) | undefined;
+
+/** Receives symbol-server download events of every symbol source (the CLI draws them on a TTY). */
+export function setSymbolProgressListener(fn: ((e: LocatorProgress) => void) | undefined): void {
+  symbolProgress = fn;
 }
 
 /** The symbol options of a triage, as one symbol source (shared by every dump of the process). */

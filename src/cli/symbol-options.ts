@@ -6,6 +6,7 @@
 //                          a run does not change with the environment it happens to start in
 //   --symbol-cache DIR     where downloads go for servers without a cache of their own
 //   --offline              caches and local stores only: no request leaves the machine
+//   --symbol-timeout S     seconds one download may take
 // A mistake in any of them is a usage error (exit 2) naming the entry and why.
 
 import { statSync } from 'node:fs';
@@ -13,12 +14,14 @@ import { resolve } from 'node:path';
 import { escapeTerminal } from '../util/escape.js';
 import { parseSymbolPath, parseSymbolsOption, SymbolPathError, type SymbolPathEntry } from '../symbols/symbol-path.js';
 import type { CliIo } from './io.js';
+import type { LocatorProgress } from '../symbols/locate.js';
 
 export interface SymbolCliOptions {
   symbolPaths?: string[];
   symbolPath?: string;
   symbolCacheDir?: string;
   offline?: boolean;
+  symbolTimeoutMs?: number;
 }
 
 export const SYMBOL_OPTION_DESCRIPTIONS = {
@@ -26,6 +29,7 @@ export const SYMBOL_OPTION_DESCRIPTIONS = {
   'symbol-path': "WinDbg's _NT_SYMBOL_PATH syntax, e.g. 'srv*C:\\symbols*https://msdl.microsoft.com/download/symbols'; 'env' reads the _NT_SYMBOL_PATH variable",
   'symbol-cache': 'download cache for symbol servers without one of their own (default: a per-user cache directory)',
   offline: 'use local stores and caches only: never ask a symbol server',
+  'symbol-timeout': 'seconds one symbol-server download may take (default 60; connecting: at most 5)',
 } as const;
 
 function isDir(p: string): boolean {
@@ -73,5 +77,32 @@ export function symbolCliOptions(args: Record<string, unknown>, io: CliIo, comma
   }
   if (args.symbolCache !== undefined && args.symbolCache !== null && args.symbolCache !== '') out.symbolCacheDir = resolve(String(args.symbolCache));
   if (args.offline) out.offline = true;
+  if (args.symbolTimeout !== undefined && args.symbolTimeout !== null) {
+    const t = Number(args.symbolTimeout);
+    if (!Number.isFinite(t) || t <= 0 || t > 86_400) return fail(`--symbol-timeout ${String(args.symbolTimeout)}: give seconds, more than 0`);
+    out.symbolTimeoutMs = Math.round(t * 1000);
+  }
   return out;
+}
+
+/** Draws symbol downloads on stderr when it is a TTY (one line, redrawn); a server marked down is said once, TTY or not. */
+export function symbolProgressPrinter(io: CliIo, command: string): (e: LocatorProgress) => void {
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  let shown = false;
+  const clear = () => {
+    if (shown) io.stderr.write('\r\x1b[2K');
+    shown = false;
+  };
+  return (e) => {
+    if (e.type === 'server-down') {
+      clear();
+      io.stderr.write(`${command}: warning: symbol server ${escapeTerminal(e.url)} is not answering (${escapeTerminal(e.reason)}); not asked again in this run\n`);
+      return;
+    }
+    if (!tty) return;
+    if (e.type === 'download-end') return clear();
+    const mib = e.type === 'download-progress' ? ` ${(e.bytes / 1048576).toFixed(1)}${e.expectedBytes ? `/${(e.expectedBytes / 1048576).toFixed(1)}` : ''} MiB` : '';
+    io.stderr.write(`\r\x1b[2Kdownloading ${escapeTerminal(e.module)} (${e.kind})${mib} from ${escapeTerminal(e.url)}`.slice(0, 200));
+    shown = true;
+  };
 }

@@ -237,6 +237,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     if (o.symbolPath) triage.symbolPath = o.symbolPath;
     if (o.symbolCacheDir) triage.symbolCacheDir = o.symbolCacheDir;
     if (o.offline) triage.offline = true;
+    if (o.symbolTimeoutMs) triage.symbolTimeoutMs = o.symbolTimeoutMs;
     const hasSymbols = triage.symbolPaths !== undefined || triage.symbolPath !== undefined;
     let pool;
     try {

@@ -682,7 +682,8 @@ export class SymbolLocator {
       if (o.type === 'timeout' || o.type === 'network' || (o.type === 'http-error' && o.serverFault)) {
         const { result, reason } = describe(o, this.o);
         ctx.log({ location: redactUrl(url), result, reason });
-        server.twoTier = undefined; // ask again with the next file, unless the server goes down
+        // Not asked again: a file is asked of a server at most once per process, index2.txt too
+        // (unknown: the server's files are asked for in the plain layout).
         return undefined;
       }
       return false;

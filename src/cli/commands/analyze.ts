@@ -4,7 +4,7 @@ import type { CommandDef } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
 import { reportError } from './errors.js';
 import { readTriageIniOption } from '../triage-ini-option.js';
-import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions } from '../symbol-options.js';
+import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions, symbolProgressPrinter } from '../symbol-options.js';
 
 export const analyzeCommand: CommandDef = {
   command: ['$0 [files..]', 'analyze <files..>'],
@@ -26,11 +26,12 @@ export const analyzeCommand: CommandDef = {
       .option('symbol-path', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-path'] })
       .option('symbol-cache', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-cache'] })
       .option('offline', { type: 'boolean', default: false, describe: SYMBOL_OPTION_DESCRIPTIONS.offline })
+      .option('symbol-timeout', { type: 'number', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-timeout'] })
       .option('verbose', { type: 'boolean', default: false, describe: 'list every place searched for symbols (JSON: symbolLookups)' })
       .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate' })
       .group(['json', 'human', 'brief', 'pretty', 'modules', 'threads'], 'Output:')
       .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
-      .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'verbose'], 'Symbols:'),
+      .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'symbol-timeout', 'verbose'], 'Symbols:'),
   run: async (args, io) => {
     const files = (args.files as string[] | undefined) ?? [];
     if (files.length === 0) {
@@ -41,6 +42,7 @@ export const analyzeCommand: CommandDef = {
     if (triageIniText === null) return EXIT.usage;
     const symbolOpts = symbolCliOptions(args, io, 'dumptriage');
     if (symbolOpts === null) return EXIT.usage;
+    if (symbolOpts.symbolPaths || symbolOpts.symbolPath) (await import('../../triage-file.js')).setSymbolProgressListener(symbolProgressPrinter(io, 'dumptriage'));
     // Loaded here, not at start-up: `dumptriage scan` and `--help` need none of the decoders.
     const [{ triageFile }, { toJson }, { renderHuman }, { renderBrief }] = await Promise.all([import('../../index.js'), import('../render/json.js'), import('../render/human.js'), import('../render/verdict.js')]);
     let code: number = EXIT.ok;

@@ -4,7 +4,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { readTriageIniOption } from '../triage-ini-option.js';
-import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions } from '../symbol-options.js';
+import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions, symbolProgressPrinter } from '../symbol-options.js';
 import { resolve } from 'node:path';
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
@@ -62,11 +62,12 @@ export const scanCommand: CommandDef = {
       .option('symbol-path', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-path'] })
       .option('symbol-cache', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-cache'] })
       .option('offline', { type: 'boolean', default: false, describe: SYMBOL_OPTION_DESCRIPTIONS.offline })
+      .option('symbol-timeout', { type: 'number', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-timeout'] })
       .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate each dump with' })
       .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
       .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
       .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
-      .group(['symbols', 'symbol-path', 'symbol-cache', 'offline'], 'Symbols:'),
+      .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'symbol-timeout'], 'Symbols:'),
   run: async (args, io) => {
     const dir = resolve(String(args.dir));
     try {
@@ -104,6 +105,7 @@ export const scanCommand: CommandDef = {
     if (triageIniText === null) return EXIT.usage;
     const symbolOpts = symbolCliOptions(args, io, 'dumptriage scan');
     if (symbolOpts === null) return EXIT.usage;
+    if (symbolOpts.symbolPaths || symbolOpts.symbolPath) (await import('../../triage-file.js')).setSymbolProgressListener(symbolProgressPrinter(io, 'dumptriage scan'));
     const progress = new ProgressBar(io.stderr);
     const opts: ScanOptions = {
       jobs: args.jobs as number | undefined,
