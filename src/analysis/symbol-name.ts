@@ -7,6 +7,8 @@
 // The scan is one pass backwards over the name and one forwards, with depth counters: no regex
 // backtracking, linear in the (already bounded) name.
 
+import { undecorateMsvc } from '../formats/pdb/undname.js';
+
 /** Characters of a short name kept (a bucket id is cut at 200 in all). */
 export const MAX_SHORT_NAME_CHARS = 120;
 
@@ -37,6 +39,11 @@ function parameterListStart(name: string): number {
  * → `flsall`; `operator delete(void *)` → `operator delete`; a name without parameters as it is.
  */
 export function shortFunctionName(name: string): string {
+  // A name a symbol file left decorated (`?Present1@...`): its qualified name, as WinDbg shows it.
+  if (name.startsWith('?')) {
+    const plain = undecorateMsvc(name, { nameOnly: true });
+    if (plain) return plain.length > MAX_SHORT_NAME_CHARS ? plain.slice(0, MAX_SHORT_NAME_CHARS) : plain;
+  }
   let head = name;
   const open = parameterListStart(name);
   // `operator()(int)`: the list found is `(int)`; `operator()` alone has none.

@@ -20,6 +20,7 @@ describe('shortFunctionName (WinDbg SYMBOL_NAME form)', () => {
     ['KiPageFault', 'KiPageFault'],
     ['static  __lock_fhandle$fin$0()', '__lock_fhandle$fin$0'],
     ['f<(1>2)>(int)', 'f<(1>2)>'],
+    ['?set_member@C@google_breakpad@@QAEXH@Z', 'google_breakpad::C::set_member'],
   ])('%s → %s', (full, short) => {
     expect(shortFunctionName(full)).toBe(short);
   });
