@@ -255,7 +255,9 @@ export class ShareScan implements AsyncIterable<ScanItem> {
         // The symbol path is opened here only when earlier reports missed something (it loads the triage code).
         if (keys.length > 0) {
           const { symbolSourceFor } = await import('../triage-file.js');
-          symbolsAppeared = index.invalidateForSymbols(await foundNow(keys, symbolSourceFor(triage)));
+          const source = symbolSourceFor(triage);
+          source.forgetMisses?.();
+          symbolsAppeared = index.invalidateForSymbols(await foundNow(keys, source));
         }
       } catch (e) {
         o.onWarning?.(`could not check the symbol path for symbols that appeared since the last scan (${(e as Error).message})`);

@@ -59,6 +59,8 @@ export interface SymbolSource {
   findSymbols(module: SymbolModuleKey, trace?: SymbolTraceFn): Promise<FoundSymbols>;
   /** A binary matching the module, opened with RVA 0 at `base`. */
   findImage?(module: SymbolModuleKey, base: bigint, trace?: SymbolTraceFn): Promise<PeImage | undefined>;
+  /** Forget remembered misses: the next lookups search again (a new scan; symbols may have appeared). */
+  forgetMisses?(): void;
 }
 
 export type SymbolStatus = 'loaded' | 'missing' | 'corrupt' | 'not-searched';

@@ -26,6 +26,10 @@ import type { FoundSymbols, SymbolLookupRecord, SymbolSource, SymbolTraceFn } fr
 const MAX_OPEN_BINARIES = 64;
 const binaries = new Map<string, Promise<{ source: FileSource; image: PeImage } | undefined>>();
 
+/** Module answers remembered per symbol source; a miss is asked again after MISS_TTL_MS. */
+const MAX_MEMO = 8192;
+const MISS_TTL_MS = 5 * 60 * 1000;
+
 /** PDBs kept open, process-wide, by path (each holds one handle and its indexes). */
 const MAX_OPEN_PDBS = 32;
 const pdbs = new Map<string, Promise<{ source: FileSource; pdb: PdbFile } | { error: string }>>();
@@ -137,10 +141,40 @@ export function pathSymbolSource(o: SymbolPathOptions): SymbolSource & { locator
     return locator.locate(module, kind, trace && ((l) => trace(toRecord(l))));
   };
   const label = (key: SymbolModule) => key.name || key.pdbName || '?';
-  return {
-    locator,
-    store,
-    async findSymbols(key, trace): Promise<FoundSymbols> {
+  // Each module's answer, kept for the dumps that follow (a scan's dumps share most modules): a
+  // lookup is a handful of stat calls or requests, a memo hit none. The places searched are kept
+  // with it and replayed to each dump's trace. A miss is kept MISS_TTL_MS only: symbols may appear.
+  const memo = new Map<string, { at: number; hit: boolean; p: Promise<{ found: FoundSymbols; records: SymbolLookupRecord[] }> }>();
+  const memoKey = (key: SymbolModule, what: string) => [what, key.name, key.pdbName, key.debugId, key.codeId].map((v) => v ?? '').join('\0');
+  const remembered = <T extends FoundSymbols>(k: string, trace: SymbolTraceFn | undefined, run: (t: SymbolTraceFn) => Promise<T>, isHit: (v: T) => boolean): Promise<T> => {
+    const now = Date.now();
+    let m = memo.get(k);
+    if (m && !m.hit && now - m.at > MISS_TTL_MS) m = undefined;
+    if (!m) {
+      if (memo.size >= MAX_MEMO) memo.delete(memo.keys().next().value!);
+      const records: SymbolLookupRecord[] = [];
+      const entry = { at: now, hit: false, p: undefined as unknown as Promise<{ found: FoundSymbols; records: SymbolLookupRecord[] }> };
+      entry.p = run((l) => records.length < 256 && records.push(l)).then((found) => {
+        entry.hit = isHit(found);
+        return { found, records };
+      });
+      memo.set(k, entry);
+      m = entry;
+    }
+    return m.p.then(({ found, records }) => {
+      if (trace) for (const r of records) trace(r);
+      return found as T;
+    });
+  };
+  const source: SymbolSource = {
+    findSymbols: (key, trace) => remembered(memoKey(key, 'symbols'), trace, (t) => findSymbolsNow(key, t), (v) => !!(v.sym || v.pdb)),
+    forgetMisses: () => {
+      for (const [k, m] of memo) if (!m.hit) memo.delete(k);
+    },
+    findImage: async (key, base, trace) => (await remembered(memoKey(key, `image\0${base}`), trace, async (t) => ({ image: await findImageNow(key, base, t) }) as FoundSymbols & { image?: PeImage }, (v) => !!v.image)).image,
+  };
+  const impl = {
+    async findSymbols(key: SymbolModule, trace?: SymbolTraceFn): Promise<FoundSymbols> {
       let corrupt: string | undefined;
       const sym = await locate(key, 'sym', trace);
       if (sym) {
@@ -165,7 +199,7 @@ export function pathSymbolSource(o: SymbolPathOptions): SymbolSource & { locator
       }
       return corrupt ? { corrupt } : {};
     },
-    async findImage(key, base, trace) {
+    async findImage(key: SymbolModule, base: bigint, trace?: SymbolTraceFn): Promise<PeImage | undefined> {
       if (!key.codeId) return undefined;
       const found = await locate(key, 'binary', trace);
       if (!found) return undefined;
@@ -189,6 +223,9 @@ export function pathSymbolSource(o: SymbolPathOptions): SymbolSource & { locator
       return opened?.image;
     },
   };
+  const findSymbolsNow = impl.findSymbols;
+  const findImageNow = impl.findImage;
+  return { ...source, locator, store };
 }
 
 /** The local symbol path (directories only), as before the locator: kept for embedders and tests. */
