@@ -18,6 +18,11 @@ export interface ByteSource {
   read(offset: number, length: number, struct?: string): Promise<Uint8Array>;
   /** Up to `length` bytes at `offset` (fewer at the end of the source, empty past it). */
   readAvailable(offset: number, length: number, struct?: string): Promise<Uint8Array>;
+  /**
+   * Optional: up to target.length bytes at offset into `target` (a buffer the caller reuses, so
+   * that a long sequential pass leaves no garbage behind); returns the count read.
+   */
+  readInto?(offset: number, target: Uint8Array, struct?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -118,6 +123,23 @@ export class FileSource implements ByteSource {
       throw new DumpIoError('IoError', describeIo(e), { path: this.name, offset: offset + got, struct, cause: e });
     }
     return new Uint8Array(buf.buffer, buf.byteOffset, got);
+  }
+
+  async readInto(offset: number, target: Uint8Array, struct?: string): Promise<number> {
+    checkRequest(this, offset, target.length, struct);
+    if (offset >= this.size) return 0;
+    const want = Math.min(target.length, this.size - offset);
+    let got = 0;
+    try {
+      while (got < want) {
+        const { bytesRead } = await this.handle.read(target, got, want - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+    } catch (e) {
+      throw new DumpIoError('IoError', describeIo(e), { path: this.name, offset: offset + got, struct, cause: e });
+    }
+    return got;
   }
 
   private closed = false;

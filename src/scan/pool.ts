@@ -18,7 +18,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { PER_WORKER, failedOutcome, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
-import type { JobMessage, LocateReplyMessage, LocateRequestMessage, ResultMessage, SymReplyMessage, SymRequestMessage } from './worker.js';
+import type { JobMessage, LocateReplyMessage, LocateRequestMessage, PdbReplyMessage, PdbRequestMessage, ResultMessage, SymReplyMessage, SymRequestMessage } from './worker.js';
 import type { LocatorLookup } from '../symbols/locate.js';
 import { COLD_IO_MS, ReadAhead } from './read-ahead.js';
 
@@ -232,7 +232,19 @@ class ThreadPool implements JobPool {
     if (warm) this.adoptedCount++;
     // A new worker has its options in workerData; a parked one has an earlier pool's.
     const slot: Slot = { worker, configured: !warm, inFlight: new Map(), dead: false, answered: warm, detach: () => undefined };
-    const onMessage = (msg: ResultMessage | SymRequestMessage | LocateRequestMessage): void => {
+    const onMessage = (msg: ResultMessage | SymRequestMessage | LocateRequestMessage | PdbRequestMessage): void => {
+      if ('pdbRequest' in msg) {
+        // A worker's PDB lookup: the PDB is opened here, once for every worker.
+        const r = msg.pdbRequest;
+        void import('../unwind/symbol-path.js')
+          .then((m) => m.servePdbRequest(r.path, r.debugId, r.op))
+          .catch((e: unknown) => ({ error: (e as Error)?.message ?? String(e) }))
+          .then((result) => {
+            const reply: PdbReplyMessage = { pdbReply: { id: r.id, result } };
+            if (!slot.dead) worker.postMessage(reply);
+          });
+        return;
+      }
       if ('locateRequest' in msg) {
         // A worker wants a symbol file: the main thread's one locator finds (or downloads) it.
         const r = msg.locateRequest;

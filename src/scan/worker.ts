@@ -17,7 +17,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { setSymIndexProvider, type SymbolModule } from '../formats/breakpad-sym/store.js';
-import { setRemoteLocate } from '../unwind/symbol-path.js';
+import { setRemoteLocate, setRemotePdb, type RemotePdbOp } from '../unwind/symbol-path.js';
 import type { LocatedFile, LocateKind, LocatorLookup } from '../symbols/locate.js';
 import type { SymIndexSnapshot } from '../formats/breakpad-sym/sym-file.js';
 import { IoMeter, SLOW_IO_MS } from './read-ahead.js';
@@ -46,6 +46,13 @@ export interface SymReplyMessage {
 /** A worker asks the main thread's symbol locator for a file (one locator, one request per file per scan). */
 export interface LocateRequestMessage {
   locateRequest: { id: number; module: SymbolModule; kind: LocateKind };
+}
+/** A worker asks the main thread for a PDB lookup (each PDB is opened once per scan, there). */
+export interface PdbRequestMessage {
+  pdbRequest: { id: number; path: string; debugId: string; op: RemotePdbOp };
+}
+export interface PdbReplyMessage {
+  pdbReply: { id: number; result: unknown };
 }
 export interface LocateReplyMessage {
   locateReply: { id: number; found?: LocatedFile; lookups: LocatorLookup[] };
@@ -102,7 +109,23 @@ if (port) {
         port.postMessage(req);
       }),
   );
-  port.on('message', (msg: JobMessage | SymReplyMessage | LocateReplyMessage) => {
+  const pdbPending = new Map<number, (r: unknown) => void>();
+  setRemotePdb(
+    (path, debugId, op) =>
+      new Promise((resolve) => {
+        const id = ++symIds;
+        pdbPending.set(id, resolve);
+        const req: PdbRequestMessage = { pdbRequest: { id, path, debugId, op } };
+        port.postMessage(req);
+      }),
+  );
+  port.on('message', (msg: JobMessage | SymReplyMessage | LocateReplyMessage | PdbReplyMessage) => {
+    if ('pdbReply' in msg) {
+      const done = pdbPending.get(msg.pdbReply.id);
+      pdbPending.delete(msg.pdbReply.id);
+      done?.(msg.pdbReply.result);
+      return;
+    }
     if ('locateReply' in msg) {
       const done = locPending.get(msg.locateReply.id);
       locPending.delete(msg.locateReply.id);

@@ -20,7 +20,7 @@ import type { PdbFile } from '../formats/pdb/pdb-file.js';
 import { SymbolLocator, type LocatedFile, type LocateKind, type LocatorLookup, type SymbolLocatorOptions } from '../symbols/locate.js';
 import { parseSymbolPath, parseSymbolsOption, type SymbolPathEntry } from '../symbols/symbol-path.js';
 import type { SymbolModule } from '../formats/breakpad-sym/store.js';
-import type { FoundSymbols, SymbolLookupRecord, SymbolSource, SymbolTraceFn } from './sources.js';
+import type { FoundSymbols, FunctionSymbols, SymbolLookupRecord, SymbolSource, SymbolTraceFn } from './sources.js';
 
 /** Binaries kept open for their unwind data, process-wide, by path and load address (each holds one file handle). */
 const MAX_OPEN_BINARIES = 64;
@@ -111,6 +111,35 @@ export function setRemoteLocate(fn: RemoteLocate | undefined): void {
   remoteLocate = fn;
 }
 
+/** A PDB lookup that runs elsewhere (a scan worker asks the main thread, which opens each PDB once). */
+export type RemotePdbOp = { op: 'open' } | { op: 'function'; rva: number } | { op: 'line'; rva: number };
+export type RemotePdb = (path: string, debugId: string, op: RemotePdbOp) => Promise<unknown>;
+let remotePdb: RemotePdb | undefined;
+
+/** Set in a scan's worker threads: PDBs are opened and read by the main thread, once per scan. */
+export function setRemotePdb(fn: RemotePdb | undefined): void {
+  remotePdb = fn;
+}
+
+/** The other end of RemotePdb, in the main thread. */
+export async function servePdbRequest(path: string, debugId: string, op: RemotePdbOp): Promise<unknown> {
+  const opened = await pdbAt(path, debugId);
+  if (!('pdb' in opened)) return { error: opened.error };
+  if (op.op === 'open') return { ok: true };
+  return op.op === 'function' ? ((await opened.pdb.findFunction(op.rva).catch(() => undefined)) ?? null) : ((await opened.pdb.findSourceLine(op.rva).catch(() => undefined)) ?? null);
+}
+
+async function remotePdbAt(remote: RemotePdb, path: string, debugId: string): Promise<{ pdb: FunctionSymbols } | { error: string }> {
+  const r = (await remote(path, debugId, { op: 'open' })) as { ok?: boolean; error?: string } | undefined;
+  if (!r?.ok) return { error: r?.error ?? 'the main thread could not open it' };
+  return {
+    pdb: {
+      findFunction: async (rva) => ((await remote(path, debugId, { op: 'function', rva })) as Awaited<ReturnType<FunctionSymbols['findFunction']>> | null) ?? undefined,
+      findSourceLine: async (rva) => ((await remote(path, debugId, { op: 'line', rva })) as { file: string; line: number } | null) ?? undefined,
+    },
+  };
+}
+
 export interface SymbolPathOptions {
   /** --symbols values: directories and server URLs. */
   symbolPaths?: readonly string[];
@@ -190,7 +219,7 @@ export function pathSymbolSource(o: SymbolPathOptions): SymbolSource & { locator
       if (key.debugId) {
         const pdb = await locate(key, 'pdb', trace);
         if (pdb) {
-          const opened = await pdbAt(pdb.path, key.debugId);
+          const opened = remotePdb ? await remotePdbAt(remotePdb, pdb.path, key.debugId) : await pdbAt(pdb.path, key.debugId);
           if ('pdb' in opened) return { pdb: opened.pdb, source: pdb.path };
           const mismatch = /mismatch|debug id/i.test(opened.error);
           trace?.({ module: label(key), kind: 'pdb', location: pdb.path, result: mismatch ? 'mismatch' : 'corrupt', reason: opened.error });

@@ -230,6 +230,15 @@ class ReopenableFileSource implements ByteSource {
     }
   }
 
+  async readInto(offset: number, target: Uint8Array, struct?: string): Promise<number> {
+    const f = await this.acquire();
+    try {
+      return await f.readInto(offset, target, struct);
+    } finally {
+      await this.release();
+    }
+  }
+
   /** Closes the handle now, or when the reads in flight end. A later read reopens it. */
   close(): Promise<void> {
     if (this.active > 0) return new Promise((resolve, reject) => this.closeWaiters.push({ resolve, reject }));
