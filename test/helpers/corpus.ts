@@ -1,7 +1,7 @@
 // Where the shared corpus lives (../shared/corpus beside the checkout) and a visible skip when
 // it is absent.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,4 +31,20 @@ export function corpusOrSkipMessage(): boolean {
 
 export function corpusPath(...parts: string[]): string {
   return join(CORPUS, ...parts);
+}
+
+/** Every .sym file of the corpus (symbols/ and pdb/), as corpus-relative paths, sorted; none without the corpus. */
+export function corpusSymFiles(): string[] {
+  if (!HAVE_CORPUS) return [];
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const name of readdirSync(corpusPath(rel))) {
+      const r = `${rel}/${name}`;
+      if (statSync(corpusPath(r)).isDirectory()) walk(r);
+      else if (name.endsWith('.sym')) out.push(r);
+    }
+  };
+  walk('symbols');
+  walk('pdb');
+  return out.sort();
 }

@@ -43,16 +43,11 @@ import { breakpadName, cNameOf, diaUndecorate, type Undecorate } from './names.j
 import { cstring, formatError, view } from './bytes.js';
 import { walkRecords } from './records.js';
 import { undecorateMsvc } from './undname.js';
+import type { SymFunction } from '../breakpad-sym/sym-file.js';
 import { MAX_LISTED, MAX_MODULES_PER_LOOKUP, MAX_NAME_BYTES, MAX_OMAP_FUNCTION_LINES, MAX_PARSED_BYTES, MAX_PARSED_MODULES, PDB_STRUCT } from './limits.js';
 
-export interface PdbFunction {
-  name: string;
-  rva: number;
-  size?: number;
-  paramSize: number;
-  kind: 'func' | 'public';
-  multiple: boolean;
-}
+/** A procedure or public symbol: the same record a .sym's FUNC / PUBLIC gives. */
+export type PdbFunction = SymFunction;
 
 export interface PdbSourceLine {
   rva: number;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BytesSource, FileSource, type ByteSource } from '../../../src/reader/byte-source.js';
 import { openSymFile, type CfiRules, type SymFile, type SymRecordCounts } from '../../../src/formats/breakpad-sym/sym-file.js';
-import { HAVE_CORPUS, corpusOrSkipMessage, corpusPath } from '../../helpers/corpus.js';
+import { HAVE_CORPUS, corpusOrSkipMessage, corpusPath, corpusSymFiles } from '../../helpers/corpus.js';
 
 const haveCorpus = corpusOrSkipMessage();
 const NTDLL = 'symbols/ntdll.pdb/1EB9FACB04C73C5DEA7160764CD333D01/ntdll.sym';
@@ -19,20 +19,7 @@ const NULL_READ_AV = 'symbols/null_read_av/7B7D1968FF0D47AE4366E9C3A7E1B6750/nul
 const TEST_APP = 'symbols/test_app.pdb/5A9832E5287241C1838ED98914E9B7FF1/test_app.sym';
 const KERNEL32_X86 = 'symbols/kernel32.pdb/BCE8785C57B44245A669896B6A19B9542/kernel32.sym';
 
-function allSymFiles(): string[] {
-  if (!HAVE_CORPUS) return [];
-  const out: string[] = [];
-  const walk = (rel: string): void => {
-    for (const name of readdirSync(corpusPath(rel))) {
-      const r = `${rel}/${name}`;
-      if (statSync(corpusPath(r)).isDirectory()) walk(r);
-      else if (name.endsWith('.sym')) out.push(r);
-    }
-  };
-  walk('symbols');
-  walk('pdb');
-  return out.sort();
-}
+const allSymFiles = corpusSymFiles;
 
 async function* lines(path: string): AsyncGenerator<string> {
   const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });

@@ -23,7 +23,7 @@ import {
   INLINE_NAME_OMITTED, MAX_FUNC_BLOCK_BYTES, MAX_INLINE_DEPTH, MAX_SYM_LINE_BYTES, SYM_STRUCT, openSymFile, snapshotSymFile, symFileFromSnapshot,
   type SymFile, type SymInlineFrame,
 } from '../../../src/formats/breakpad-sym/sym-file.js';
-import { HAVE_CORPUS, corpusOrSkipMessage, corpusPath } from '../../helpers/corpus.js';
+import { HAVE_CORPUS, corpusOrSkipMessage, corpusPath, corpusSymFiles } from '../../helpers/corpus.js';
 import { SpySource } from '../../helpers/spy-source.js';
 
 const haveCorpus = corpusOrSkipMessage();
@@ -211,20 +211,7 @@ describe('minidump_stackwalk inline frames on synthetic .sym files', () => {
 // ---------------------------------------------------------------------------------------------
 // 3. A model of Breakpad's line map over every corpus .sym.
 
-function allSymFiles(): string[] {
-  if (!HAVE_CORPUS) return [];
-  const out: string[] = [];
-  const walk = (rel: string): void => {
-    for (const name of readdirSync(corpusPath(rel))) {
-      const r = `${rel}/${name}`;
-      if (statSync(corpusPath(r)).isDirectory()) walk(r);
-      else if (name.endsWith('.sym')) out.push(r);
-    }
-  };
-  walk('symbols');
-  walk('pdb');
-  return out.sort();
-}
+const allSymFiles = corpusSymFiles;
 
 interface ModelFunc {
   base: number;
