@@ -192,9 +192,10 @@ async function readContributions(stream: MsfStream, start: number, size: number)
   const module = new Uint16Array(cap);
   const per = Math.max(1, Math.floor(PDB_CHUNK_BYTES / entry));
   let k = 0;
+  const scratch = new Uint8Array(Math.min(per, n) * entry);
   for (let i = 0; i < n; i += per) {
     const m = Math.min(per, n - i);
-    const b = await stream.read(start + 4 + i * entry, m * entry, S);
+    const b = await stream.read(start + 4 + i * entry, m * entry, S, scratch);
     const dv = view(b);
     for (let j = 0; j < m; j++) {
       const o = j * entry;
@@ -213,10 +214,11 @@ async function readContributions(stream: MsfStream, start: number, size: number)
     }
   }
   out.count = k;
-  out.section = section.slice(0, k);
-  out.offset = offset.slice(0, k);
-  out.size = csize.slice(0, k);
-  out.module = module.slice(0, k);
+  // Views, not copies: the caller turns them into its RVA index and lets them go.
+  out.section = section.subarray(0, k);
+  out.offset = offset.subarray(0, k);
+  out.size = csize.subarray(0, k);
+  out.module = module.subarray(0, k);
   return out;
 }
 

@@ -171,7 +171,7 @@ export class Msf {
  * Every run is checked against the file before the buffer that joins them is allocated, so a
  * stream whose blocks lie past the end of a short file costs nothing.
  */
-async function readBlocks(source: ByteSource, blockSize: number, blocks: Uint32Array, offset: number, length: number, struct: string): Promise<Uint8Array> {
+async function readBlocks(source: ByteSource, blockSize: number, blocks: Uint32Array, offset: number, length: number, struct: string, into?: Uint8Array): Promise<Uint8Array> {
   if (length === 0) return new Uint8Array(0);
   const first = Math.floor(offset / blockSize);
   const last = Math.floor((offset + length - 1) / blockSize);
@@ -189,6 +189,17 @@ async function readBlocks(source: ByteSource, blockSize: number, blocks: Uint32A
     runs.push([at, take]);
     written += take;
     b = e + 1;
+  }
+  // A caller's reused buffer, where the source can fill one: a sequential pass over a big stream
+  // then leaves no chunk behind for the collector (a 1 GB PDB's open read ~90 MB in 2 MB chunks).
+  if (into && into.length >= length && source.readInto) {
+    written = 0;
+    for (const [at, take] of runs) {
+      const got = await source.readInto(at, into.subarray(written, written + take), struct);
+      if (got < take) throw new TruncatedDumpError({ struct, offset: at, wanted: take, available: got, path: source.name });
+      written += take;
+    }
+    return into.subarray(0, length);
   }
   if (runs.length === 1) return source.read(runs[0]![0], runs[0]![1], struct);
   const out = new Uint8Array(length);
@@ -217,12 +228,16 @@ export class MsfStream {
     return this.blocks[b]! * bs + (offset % bs);
   }
 
-  /** Exactly `length` bytes at `offset`; a DumpFormatError naming `struct` past the stream's end. */
-  async read(offset: number, length: number, struct: string): Promise<Uint8Array> {
+  /**
+   * Exactly `length` bytes at `offset`; a DumpFormatError naming `struct` past the stream's end.
+   * With `into` (at least `length` bytes) the bytes land there when the source can do it: the
+   * result is then a view of `into`, overwritten by the caller's next read.
+   */
+  async read(offset: number, length: number, struct: string, into?: Uint8Array): Promise<Uint8Array> {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset > this.size || length > this.size - offset) {
       throw formatError(this.msf.source, 'OutOfBounds', struct, this.fileOffset(offset), `needs ${length} bytes at ${h(Math.max(0, offset))} of stream ${this.index}, which has ${this.size}`);
     }
-    return readBlocks(this.msf.source, this.msf.blockSize, this.blocks, offset, length, struct);
+    return readBlocks(this.msf.source, this.msf.blockSize, this.blocks, offset, length, struct, into);
   }
 
   /** Up to `length` bytes at `offset` (fewer at the end of the stream, none past it). */

@@ -153,8 +153,13 @@ function firstAtOrAbove(a: ArrayLike<number>, v: number): number {
 /** The permutation sorting key[0..n) (ties by the second key, then by index). */
 function sortedOrder(key: Uint32Array, n: number, tie?: Uint32Array): Uint32Array {
   const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => key[a]! - key[b]! || (tie ? tie[a]! - tie[b]! : 0) || a - b);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    order[i] = i;
+    if (i > 0 && (key[i]! < key[i - 1]! || (key[i] === key[i - 1] && tie !== undefined && tie[i]! < tie[i - 1]!))) sorted = false;
+  }
+  // A linker lays contributions and publics out mostly in address order: no sort then.
+  if (!sorted) order.sort((a, b) => key[a]! - key[b]! || (tie ? tie[a]! - tie[b]! : 0) || a - b);
   return order;
 }
 
@@ -324,6 +329,13 @@ class PdbFileImpl implements PdbFile {
       contribMaxEnd[k] = Math.max(k > 0 ? contribMaxEnd[k - 1]! : 0, contribEnd[k]!);
     }
     if (c?.dropped) problems.push(`${c.dropped} section contributions over the limit, not indexed`);
+    // The section:offset lists are not needed past this point (the DBI object stays with the file).
+    if (c) {
+      c.section = new Uint16Array(0);
+      c.offset = new Uint32Array(0);
+      c.size = new Uint32Array(0);
+      c.module = new Uint16Array(0);
+    }
 
     // Types only name functions of internal linkage, and /names only source files: a broken one
     // costs those (said in `problems`), not the PDB.

@@ -33,8 +33,10 @@ export async function walkRecords(
   const chunk = Math.max(chunkBytes, MAX_RECORD);
   end = Math.min(end, stream.size);
   let pos = start;
+  // One buffer for the walk: `bytes` is a view into it, valid during the visit only (as documented).
+  const scratch = new Uint8Array(Math.max(0, Math.min(chunk, end - pos)));
   while (pos + 4 <= end) {
-    const buf = await stream.read(pos, Math.min(chunk, end - pos), struct);
+    const buf = await stream.read(pos, Math.min(chunk, end - pos), struct, scratch);
     const dv = view(buf);
     let p = 0;
     while (p + 4 <= buf.length) {
