@@ -130,18 +130,29 @@ export function createUnwinderFactory(facts: DumpFacts, arch: WalkArch, sources:
       if (seen.length < 64) seen.push(l);
       recorder?.trace(l);
     };
-    let found: FoundSymbols = {};
-    if (sources.symbols) {
-      found = await sources.symbols.findSymbols(key, trace).catch((e: unknown) => ({ corrupt: e instanceof Error ? e.message : String(e) }));
-    }
-    const sym = found.sym;
-    const names: FunctionSymbols | undefined = sym ?? found.pdb;
     let image: PeImage | undefined;
     if (sources.images !== false) {
       image = await openPeImageInMemory(readMemory, m.base).catch(() => undefined);
       // An image whose header disagrees with the module list is not this module's.
       if (image && (image.machine !== MACHINE[arch] || (m.size > 0 && image.sizeOfImage !== m.size))) image = undefined;
     }
+    // A module list without CodeView records (kernel small dumps list drivers by name, timestamp
+    // and size only): the image, in the dump or fetched by TimeDateStamp and SizeOfImage as
+    // WinDbg does, names its PDB.
+    if (!key.debugId && sources.symbols) {
+      if (!image && sources.symbols.findImage) image = await sources.symbols.findImage(key, m.base, trace).catch(() => undefined);
+      const cv = image ? await image.codeViewId().catch(() => undefined) : undefined;
+      if (cv) {
+        key.pdbName = cv.pdbName.split(/[\\/]/).pop() || cv.pdbName;
+        key.debugId = cv.debugId;
+      }
+    }
+    let found: FoundSymbols = {};
+    if (sources.symbols) {
+      found = await sources.symbols.findSymbols(key, trace).catch((e: unknown) => ({ corrupt: e instanceof Error ? e.message : String(e) }));
+    }
+    const sym = found.sym;
+    const names: FunctionSymbols | undefined = sym ?? found.pdb;
     if (!image && sources.symbols?.findImage) image = await sources.symbols.findImage(key, m.base, trace).catch(() => undefined);
     const exportAt = !names && image && sources.exports ? await sources.exports(image).catch(() => undefined) : undefined;
     const bad = names ? undefined : seen.find((l) => l.result === 'corrupt');

@@ -51,6 +51,8 @@ export interface PeImageSpec {
   sections: PeSection[];
   /** Data directory 3 (exception / .pdata). */
   exception?: { rva: number; size: number };
+  /** Data directory 6 (debug directory: see debugDirectoryWithCodeView). */
+  debug?: { rva: number; size: number };
   entryPoint?: number;
 }
 
@@ -103,6 +105,7 @@ export function buildPeImage(spec: PeImageSpec): PeImage {
 
   const dataDirectory = Array.from({ length: 16 }, () => ({ virtualAddress: 0, size: 0 }));
   if (spec.exception) dataDirectory[3] = { virtualAddress: spec.exception.rva, size: spec.exception.size };
+  if (spec.debug) dataDirectory[6] = { virtualAddress: spec.debug.rva, size: spec.debug.size };
   const code = spec.sections.filter((s) => (s.characteristics & SCN_CNT_CODE) !== 0);
   // dynamic base, NX compatible, terminal-server aware; high-entropy VA on 64-bit only
   const dllCharacteristics = is64 ? 0x8160 : 0x8140;
@@ -365,4 +368,28 @@ export function arm64Xdata(s: Arm64XdataSpec): Uint8Array {
   const epilogField = e ? s.singleEpilogIndex! : scopes.length;
   const header = ((s.functionLength / 4) & 0x3ffff) | (e << 21) | ((epilogField & 0x1f) << 22) | (codeWords << 27);
   return concat([u32le(header >>> 0), ...scopes.map((x) => u32le(((x.offset / 4) & 0x3ffff) | ((x.index & 0x3ff) << 22))), Uint8Array.from(codes)]);
+}
+
+/**
+ * A debug directory of one IMAGE_DEBUG_DIRECTORY (type CODEVIEW) followed by its RSDS record,
+ * to be placed at `rva` in a section: `{ bytes, directory }` for PeImageSpec.debug.
+ */
+export function debugDirectoryWithCodeView(rva: number, pdb: { name: string; guidBytes: Uint8Array; age: number }): { bytes: Uint8Array; directory: { rva: number; size: number } } {
+  const name = new TextEncoder().encode(`${pdb.name}\0`);
+  const cv = new Uint8Array(24 + name.length);
+  const cdv = new DataView(cv.buffer);
+  cdv.setUint32(0, 0x53445352, true); // 'RSDS'
+  cv.set(pdb.guidBytes, 4);
+  cdv.setUint32(20, pdb.age, true);
+  cv.set(name, 24);
+  const dir = new Uint8Array(28);
+  const ddv = new DataView(dir.buffer);
+  ddv.setUint32(12, 2, true); // IMAGE_DEBUG_TYPE_CODEVIEW
+  ddv.setUint32(16, cv.length, true);
+  ddv.setUint32(20, rva + 28, true); // AddressOfRawData
+  ddv.setUint32(24, rva + 28, true); // PointerToRawData (the file layout mirrors the mapping)
+  const bytes = new Uint8Array(28 + cv.length);
+  bytes.set(dir, 0);
+  bytes.set(cv, 28);
+  return { bytes, directory: { rva, size: 28 } };
 }
