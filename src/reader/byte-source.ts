@@ -110,18 +110,8 @@ export class FileSource implements ByteSource {
   async readAvailable(offset: number, length: number, struct?: string): Promise<Uint8Array> {
     checkRequest(this, offset, length, struct);
     if (offset >= this.size) return new Uint8Array(0);
-    const want = Math.min(length, this.size - offset);
-    const buf = Buffer.allocUnsafe(want);
-    let got = 0;
-    try {
-      while (got < want) {
-        const { bytesRead } = await this.handle.read(buf, got, want - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-    } catch (e) {
-      throw new DumpIoError('IoError', describeIo(e), { path: this.name, offset: offset + got, struct, cause: e });
-    }
+    const buf = Buffer.allocUnsafe(Math.min(length, this.size - offset));
+    const got = await this.readInto(offset, buf, struct);
     return new Uint8Array(buf.buffer, buf.byteOffset, got);
   }
 
