@@ -36,6 +36,8 @@ export interface JobOptions {
    * Default SLOW_IO_MS (read-ahead.ts).
    */
   slowIoMs?: number;
+  /** Median stall per file (ms) from which the pool judges the cache cold and reads ahead (default COLD_IO_MS; tests set it to make the verdict independent of the machine's load). */
+  coldIoMs?: number;
 }
 
 /**

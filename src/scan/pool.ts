@@ -196,7 +196,7 @@ class ThreadPool implements JobPool {
     private readonly keepMs: number,
   ) {
     // slowIoMs below the cold threshold lowers it too (slowIoMs 0: read ahead after 8 files).
-    this.readAhead = new ReadAhead(Math.min(COLD_IO_MS, jobOptions.slowIoMs ?? COLD_IO_MS));
+    this.readAhead = new ReadAhead(jobOptions.coldIoMs ?? Math.min(COLD_IO_MS, jobOptions.slowIoMs ?? COLD_IO_MS));
     for (let i = 0; i < size; i++) this.slots.push(this.attach(adopt(script) ?? this.spawn()));
   }
 

@@ -61,6 +61,8 @@ export interface ScanOptions extends TriageFileOptions {
    * Below 0.1 it also lowers the cold-cache threshold (0: read ahead after the first 8 files).
    */
   slowIoMs?: number;
+  /** The cold-cache threshold of the read-ahead (ms of median stall per file; default 0.1). */
+  coldIoMs?: number;
   /**
    * Once the scan ends, its worker threads wait this long (ms), warm, for the next scan of the
    * same process, which then skips their start-up and JIT warm-up (about 1 s of CPU each).
@@ -241,7 +243,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     const hasSymbols = triage.symbolPaths !== undefined || triage.symbolPath !== undefined;
     let pool;
     try {
-      pool = createPool({ jobs: o.jobs, mode: o.workers, workerScript: o.workerScript, timeoutMs: o.timeoutMs, keepWorkersMs: o.keepWorkersMs, jobOptions: { triage, triageModule: o.triageModule, ...(o.slowIoMs !== undefined ? { slowIoMs: o.slowIoMs } : {}) } });
+      pool = createPool({ jobs: o.jobs, mode: o.workers, workerScript: o.workerScript, timeoutMs: o.timeoutMs, keepWorkersMs: o.keepWorkersMs, jobOptions: { triage, triageModule: o.triageModule, ...(o.slowIoMs !== undefined ? { slowIoMs: o.slowIoMs } : {}), ...(o.coldIoMs !== undefined ? { coldIoMs: o.coldIoMs } : {}) } });
     } catch (e) {
       index.close();
       throw e;
