@@ -3,6 +3,7 @@
 // Opening reads the header page (plus the page-map sub-header or triage header); everything
 // else is read lazily on first need.
 
+import { StringBudget } from '../../reader/string-budget.js';
 import type { CountingSource } from '../../reader/byte-source.js';
 import type { Dump, OpenOptions } from '../dump.js';
 import type { Arch, CpuContext, DumpFacts, MemoryReader, ModuleFacts, UnloadedModuleFacts } from '../../analysis/facts/types.js';
@@ -112,6 +113,12 @@ export class KernelDumpFile implements Dump {
   }
 
   /** Build the page map (or triage block) and the memory reader. */
+  /** One string budget for the whole dump (driver names from the triage block and the loader list). */
+  private stringsBudget: StringBudget | undefined;
+  private get strings(): StringBudget {
+    return (this.stringsBudget ??= new StringBudget(this.warnings));
+  }
+
   async init(): Promise<void> {
     const h = this.header;
     const w = this.warnings;
@@ -121,7 +128,7 @@ export class KernelDumpFile implements Dump {
     }
     switch (h.dumpType) {
       case DumpType.Triage:
-        this.triage = await readTriageBlock(this.source, h.headerSize, h.bits, w);
+        this.triage = await readTriageBlock(this.source, h.headerSize, h.bits, w, this.strings);
         this.memory = new RangeMemory(this.source, this.triageRanges(), this.addressMask);
         return;
       case DumpType.Full:
@@ -319,7 +326,7 @@ export class KernelDumpFile implements Dump {
       if (!this.physMap) return [];
       const k = await this.kdbg();
       const head = (k.fields?.psLoadedModuleList as bigint | undefined) ?? this.header.psLoadedModuleList;
-      return walkLoadedModules(this.memory, head & this.addressMask, this.pointerBits, this.warnings);
+      return walkLoadedModules(this.memory, head & this.addressMask, this.pointerBits, this.warnings, true, this.strings);
     })();
     return this.modulesMemo;
   }
@@ -340,7 +347,7 @@ export class KernelDumpFile implements Dump {
     const k = await this.kdbg();
     const v = k.fields?.mmUnloadedDrivers as bigint | undefined;
     if (!v || !isKernelPointer(v, this.pointerBits)) return [];
-    return readUnloadedDrivers(this.memory, v, this.pointerBits, this.warnings);
+    return readUnloadedDrivers(this.memory, v, this.pointerBits, this.warnings, this.strings);
   }
 
   facts(): Promise<DumpFacts> {

@@ -2,6 +2,7 @@
 // in-memory PE headers (timestamp, size, CodeView PDB id) and the crashing process name.
 // Walks stop on cycles, bad pointers and at LIMITS.maxListWalk, with a warning.
 
+import { StringBudget } from '../../reader/string-budget.js';
 import { KLDR_DATA_TABLE_ENTRY32, KLDR_DATA_TABLE_ENTRY64, KLDR_TIMESTAMP_OFFSET_LEGACY, UNLOADED_DRIVERS32, UNLOADED_DRIVERS64 } from '../../../native-structs/kernel/ldr.js';
 import {
   CV_INFO_PDB70, CV_SIGNATURE_RSDS, IMAGE_DEBUG_DIRECTORY, IMAGE_DEBUG_TYPE_CODEVIEW, IMAGE_DIRECTORY_ENTRY_DEBUG, IMAGE_DOS_HEADER,
@@ -30,9 +31,21 @@ export function readPointer(b: Uint8Array, at: number, bits: 32 | 64): bigint {
   return bits === 64 ? dv.getBigUint64(at, true) : BigInt(dv.getUint32(at, true));
 }
 
-async function readUnicode(mem: MemoryReader, length: number, buffer: bigint, bits: 32 | 64): Promise<string | undefined> {
-  if (length === 0 || length > MAX_NAME_BYTES || !isKernelPointer(buffer, bits)) return undefined;
-  const b = await mem.read(buffer, length & ~1);
+/**
+ * A UNICODE_STRING's text. Over MAX_NAME_BYTES it is cut there, with a warning (it used to be
+ * dropped, and the module silently became module@base); every byte counts against the dump's
+ * string budget.
+ */
+async function readUnicode(mem: MemoryReader, length: number, buffer: bigint, bits: 32 | 64, budget: StringBudget, warnings: DumpWarning[], what: string): Promise<string | undefined> {
+  if (length === 0 || !isKernelPointer(buffer, bits)) return undefined;
+  let want = length & ~1;
+  if (want > MAX_NAME_BYTES) {
+    warnings.push({ code: 'StringTooLong', message: `${what} at ${hex(buffer)} claims ${length} bytes; read ${MAX_NAME_BYTES}` });
+    want = MAX_NAME_BYTES;
+  }
+  want = budget.charge(want);
+  if (want === 0) return '';
+  const b = await mem.read(buffer, want);
   return b ? decodeUtf16(b, true) : undefined;
 }
 
@@ -95,7 +108,7 @@ function plausibleTimestamp(t: number): boolean {
 }
 
 /** Walk PsLoadedModuleList; `head` is the VA of the LIST_ENTRY head. */
-export async function walkLoadedModules(mem: MemoryReader, head: bigint, bits: 32 | 64, warnings: DumpWarning[], readPe = true): Promise<ModuleFacts[]> {
+export async function walkLoadedModules(mem: MemoryReader, head: bigint, bits: 32 | 64, warnings: DumpWarning[], readPe = true, budget = new StringBudget(warnings)): Promise<ModuleFacts[]> {
   const def = bits === 64 ? KLDR_DATA_TABLE_ENTRY64 : KLDR_DATA_TABLE_ENTRY32;
   const ptr = bits === 64 ? 8 : 4;
   const out: ModuleFacts[] = [];
@@ -134,9 +147,9 @@ export async function walkLoadedModules(mem: MemoryReader, head: bigint, bits: 3
     const blink = BigInt(e.inLoadOrderBlink as number | bigint);
     if (blink !== prev) warnings.push({ code: 'ModuleListBlink', message: `loader entry ${hex(entry)} has Blink ${hex(blink)}, expected ${hex(prev)}` });
     const base = BigInt(e.dllBase as number | bigint);
-    const full = await readUnicode(mem, e.fullDllNameLength as number, BigInt(e.fullDllNameBuffer as number | bigint), bits);
-    const short = await readUnicode(mem, e.baseDllNameLength as number, BigInt(e.baseDllNameBuffer as number | bigint), bits);
-    const name = short ?? (full ? fileNameOf(full) : `module@${hex(base)}`);
+    const full = await readUnicode(mem, e.fullDllNameLength as number, BigInt(e.fullDllNameBuffer as number | bigint), bits, budget, warnings, 'FullDllName');
+    const short = await readUnicode(mem, e.baseDllNameLength as number, BigInt(e.baseDllNameBuffer as number | bigint), bits, budget, warnings, 'BaseDllName');
+    const name = short || (full ? fileNameOf(full) : '') || `module@${hex(base)}`;
     const m: ModuleFacts = { name, path: full ?? name, base, size: e.sizeOfImage as number, checksum: e.checkSum as number, at: { struct: def.name, offset: (await mem.fileOffsetOf?.(entry)) ?? 0 } };
     let ts = e.timeDateStamp as number;
     if (!plausibleTimestamp(ts)) {
@@ -161,7 +174,7 @@ export async function walkLoadedModules(mem: MemoryReader, head: bigint, bits: 3
 }
 
 /** MmUnloadedDrivers: `arrayVar` is the VA of the pointer to the array (KDBG field). */
-export async function readUnloadedDrivers(mem: MemoryReader, arrayVar: bigint, bits: 32 | 64, warnings: DumpWarning[]): Promise<UnloadedModuleFacts[]> {
+export async function readUnloadedDrivers(mem: MemoryReader, arrayVar: bigint, bits: 32 | 64, warnings: DumpWarning[], budget = new StringBudget(warnings)): Promise<UnloadedModuleFacts[]> {
   const out: UnloadedModuleFacts[] = [];
   const ptr = bits === 64 ? 8 : 4;
   const pv = await mem.read(arrayVar, ptr);
@@ -179,7 +192,7 @@ export async function readUnloadedDrivers(mem: MemoryReader, arrayVar: bigint, b
   for (const u of decodeArray<Raw>(def, raw, count)) {
     const len = u.nameLength as number;
     if (len === 0) continue;
-    const name = (await readUnicode(mem, len, BigInt(u.nameBuffer as number | bigint), bits)) ?? '';
+    const name = (await readUnicode(mem, len, BigInt(u.nameBuffer as number | bigint), bits, budget, warnings, 'unloaded driver name')) ?? '';
     const start = BigInt(u.startAddress as number | bigint);
     const end = BigInt(u.endAddress as number | bigint);
     const m: UnloadedModuleFacts = { name: fileNameOf(name), path: name, base: start, size: end > start && end - start < 1n << 32n ? Number(end - start) : 0 };

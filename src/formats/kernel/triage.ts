@@ -2,6 +2,7 @@
 // (triage-dump.md). Every (offset, size) is bounded by min(SizeOfDump, file size) before any read;
 // a section that does not fit is absent with a warning, never a crash.
 
+import { StringBudget } from '../../reader/string-budget.js';
 import {
   DUMP_DRIVER_ENTRY32, DUMP_DRIVER_ENTRY64, DUMP_MM_STORAGE32, DUMP_MM_STORAGE64, DUMP_UNLOADED_DRIVERS32, DUMP_UNLOADED_DRIVERS64,
   TRIAGE_DATA_BLOCK, TRIAGE_DATA_BLOCK32, TRIAGE_DUMP32, TRIAGE_DUMP64, TRIAGE_DUMP_VALID,
@@ -80,7 +81,7 @@ function sectionSize(off: number, all: number[], limit: number): number {
   return next - off;
 }
 
-export async function readTriageBlock(source: ByteSource, headerSize: number, bits: 32 | 64, warnings: DumpWarning[]): Promise<TriageBlock> {
+export async function readTriageBlock(source: ByteSource, headerSize: number, bits: 32 | 64, warnings: DumpWarning[], budget = new StringBudget(warnings)): Promise<TriageBlock> {
   const def = bits === 64 ? TRIAGE_DUMP64 : TRIAGE_DUMP32;
   const raw = decodeStruct<Raw>(def, await source.read(headerSize, def.size, def.name), headerSize);
   const n = (k: string): number => Number(raw[k] as number | bigint);
@@ -165,7 +166,7 @@ export async function readTriageBlock(source: ByteSource, headerSize: number, bi
         const len = dv.getUint32(at, true);
         if (len > MAX_DUMP_STRING) return undefined;
         const end = Math.min(bytes.length, at + 4 + 2 * len, poolEnd - (pool && off >= poolOff ? poolOff : off) + at);
-        return decodeUtf16(bytes.subarray(at + 4, end), true);
+        return decodeUtf16(bytes.subarray(at + 4, at + 4 + budget.charge(Math.max(0, end - at - 4))), true);
       };
       for (const [i, e] of entries.entries()) {
         const ldr = e.ldrEntry as Raw;
