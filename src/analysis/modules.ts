@@ -16,6 +16,9 @@ interface Range {
   unloaded: boolean;
 }
 
+/** Overlapping modules remembered (each is a warning's worth; a hostile list may overlap everywhere). */
+const MAX_OVERLAPS = 64;
+
 function sortedRanges(list: Array<ModuleFacts | UnloadedModuleFacts>, unloaded: boolean): Range[] {
   return list
     .filter((m) => m.size > 0)
@@ -57,7 +60,25 @@ export class ModuleIndex {
     this.highest = all.reduce((m, r) => (r.end > m ? r.end : m), 0n);
     this.loadedLowest = this.loaded.reduce((m, r) => (r.start < m ? r.start : m), this.loaded[0]?.start ?? 0n);
     this.loadedHighest = this.loaded.reduce((m, r) => (r.end > m ? r.end : m), 0n);
+    // Loaded modules whose ranges overlap (sorted by start: one pass against the furthest end so far).
+    let far: Range | undefined;
+    for (const r of this.loaded) {
+      if (far && r.start < far.end) {
+        if (this.overlapping.size < MAX_OVERLAPS) {
+          this.overlapping.set(r.module as ModuleFacts, far.module as ModuleFacts);
+          if (!this.overlapping.has(far.module as ModuleFacts)) this.overlapping.set(far.module as ModuleFacts, r.module as ModuleFacts);
+        }
+      }
+      if (!far || r.end > far.end) far = r;
+    }
   }
+
+  /**
+   * Loaded modules whose address range overlaps another's (a module list no loader could have
+   * made: hostile, corrupt, or a module moved onto another), each to one it overlaps. An address
+   * in such a module cannot be attributed with confidence.
+   */
+  readonly overlapping = new Map<ModuleFacts, ModuleFacts>();
 
   find(address: bigint): ModuleHit | undefined {
     if (address < this.lowest || address >= this.highest) return undefined;

@@ -2,7 +2,7 @@
 // findings and the verdict so far, and sets verdict fields through the logging setters. The order
 // is part of the design; normalize stays last. A stage that throws becomes a trail note.
 
-import type { DumpFacts } from '../facts/types.js';
+import type { DumpFacts, ModuleFacts } from '../facts/types.js';
 import type { Category, ReportFinding } from '../report.js';
 import { shortFunctionName } from '../symbol-name.js';
 import { hex } from '../../util/hex.js';
@@ -59,6 +59,9 @@ const isUser = (s: PipelineState) => s.facts.format === 'minidump';
 function codeText(code: number): string {
   return `0x${code.toString(16).toUpperCase()}`;
 }
+
+/** Confidence at most, when the blamed module's range overlaps another loaded module's. */
+const OVERLAP_CAP = 0.4;
 
 /** Default bucket class of a bug check: code, sub-code and tag when the sub-code table has it. */
 export function bugcheckBucketClass(code: number, p1: bigint): string {
@@ -233,7 +236,13 @@ export const STAGES: Stage[] = [
                 ? 0.35
                 : 0.45;
       const strength = picked.strength === 'definite' ? 0 : picked.strength === 'maybe' ? 0.15 : 0.25;
-      const confidence = Math.round(Math.max(0.1, Math.min(base - strength, cap)) * 100) / 100;
+      // A module whose range overlaps another's: the address may be either's (hostile or corrupt module list).
+      const other = hit.unloaded ? undefined : s.modules.overlapping.get(hit.module as ModuleFacts);
+      if (other) {
+        const message = `modules ${hit.module.name} (${hex(hit.module.base)}, ${hex(hit.module.size)} bytes) and ${other.name} (${hex(other.base)}, ${hex(other.size)} bytes) overlap: an address in them cannot be attributed with confidence`;
+        if (!s.facts.warnings.some((w) => w.code === 'ModulesOverlap' && w.message === message)) s.facts.warnings.push({ code: 'ModulesOverlap', message });
+      }
+      const confidence = Math.round(Math.max(0.1, Math.min(base - strength, cap, other ? OVERLAP_CAP : 1)) * 100) / 100;
       const how =
         f.trust === 'fault'
           ? `the ${f.label ?? 'fault address'} ${hex(f.address)} is inside it`
@@ -255,7 +264,8 @@ export const STAGES: Stage[] = [
         confidence,
         reason:
           `${hit.module.name}${hit.unloaded ? ' (unloaded)' : ''} is blamed because ${how}${weak}.` +
-          (s.frames.stackMissingAt !== undefined ? ` The stack of thread ${s.frames.threadId ?? '?'} (at ${hex(s.frames.stackMissingAt)}) is not in the dump: no caller could be looked at.` : ''),
+          (s.frames.stackMissingAt !== undefined ? ` The stack of thread ${s.frames.threadId ?? '?'} (at ${hex(s.frames.stackMissingAt)}) is not in the dump: no caller could be looked at.` : '') +
+          (other ? ` Its range overlaps ${other.name}'s in the module list, so the address may be that module's.` : ''),
         ...(picked.owner ? { owner: picked.owner } : {}),
         ...(f.func
           ? { function: f.func.name, functionOffset: hex(f.func.offset), functionSource: f.func.source, ...(f.source?.file !== undefined ? { file: f.source.file } : {}), ...(f.source?.line !== undefined ? { line: f.source.line } : {}) }
