@@ -1,13 +1,20 @@
 // Strings taken from a dump are hostile. Everything that reaches a terminal, an HTML page or a
 // CSV cell goes through one of these.
 
-// C0 and C1 controls, DEL, and the Unicode bidi overrides that can reorder what a terminal shows.
+// C0 and C1 controls, DEL, the Unicode bidi overrides that can reorder what a terminal shows, and
+// lone surrogates (`u` flag: a well-formed pair is one code point and does not match). A lone
+// surrogate cannot be written as UTF-8: left raw it silently became U+FFFD on the way out.
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u{d800}-\u{dfff}]/gu;
 
-/** For terminals: control characters (ESC included) become visible `\xNN` / `\u{NNNN}` escapes. */
-const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex
+const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u{d800}-\u{dfff}]/u;
 
+/**
+ * For terminals: control characters (ESC included) and lone surrogates become visible `\xNN` /
+ * `\u{NNNN}` escapes. Every string from a dump goes through it, values and dictionary keys alike
+ * (a crashpad annotation key is as hostile as its value).
+ */
 export function escapeTerminal(text: string): string {
   if (!HAS_CONTROL.test(text)) return text; // the common case: nothing to escape, no new string
   return text.replace(CONTROL, (c) => {

@@ -22,7 +22,7 @@ import type { StreamContext } from './stream.js';
 import { STREAM_DECODERS } from './streams/index.js';
 import type { AssertionInfo } from './streams/assertion-info.js';
 import type { BreakpadInfo } from './streams/breakpad-info.js';
-import type { CrashpadInfo } from './streams/crashpad-info.js';
+import { dumpDictionary, stringAnnotations, type CrashpadInfo } from './streams/crashpad-info.js';
 import type { ExceptionStream } from './streams/exception.js';
 import type { MemoryDescriptor } from './streams/memory-list.js';
 import type { Memory64List } from './streams/memory64-list.js';
@@ -302,11 +302,15 @@ export class MinidumpDump implements Dump {
         module: facts.modules[m.moduleIndex]?.name ?? `#${m.moduleIndex}`,
         listAnnotations: m.listAnnotations,
         simpleAnnotations: m.simpleAnnotations,
-        annotations: Object.fromEntries(m.annotationObjects.filter((o) => typeof o.value === 'string').map((o) => [o.name, o.value])),
+        annotations: stringAnnotations(m.annotationObjects),
       })).filter((m) => m.listAnnotations.length || Object.keys(m.simpleAnnotations).length || Object.keys(m.annotations).length);
       x.crashpad = { reportId: cp.reportId, clientId: cp.clientId, simpleAnnotations: cp.simpleAnnotations, modules };
-      const all: Record<string, string> = { ...cp.simpleAnnotations };
-      for (const m of modules) Object.assign(all, m.simpleAnnotations, m.annotations);
+      // Null-prototype, filled by plain stores (Object.assign onto a plain object would run the
+      // __proto__ setter for a dump's `__proto__` key).
+      const all = dumpDictionary();
+      for (const d of [cp.simpleAnnotations, ...modules.flatMap((m) => [m.simpleAnnotations, m.annotations])]) {
+        for (const [k, v] of Object.entries(d)) all[k] = v;
+      }
       const reason = all.MozCrashReason ?? all['moz_crash_reason'];
       if (reason) x.mozCrashReason = reason;
     }

@@ -27,10 +27,21 @@ interface Budget {
 /** Bytes shown of one annotation value. */
 const MAX_VALUE = 16 * 1024;
 
+/**
+ * A dictionary whose keys come from the dump: no prototype, so that `__proto__`, `constructor`,
+ * `toString`... are keys like any other (on a plain object `out['__proto__'] = v` sets the
+ * prototype, or does nothing, and the key is lost). JSON.stringify and Object.keys/entries see
+ * every key; `in` and lookups see no inherited member.
+ */
+export function dumpDictionary<T = string>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export interface CrashpadModuleInfo {
   moduleIndex: number;
   version: number;
   listAnnotations: string[];
+  /** Null-prototype (dumpDictionary): every key the dump wrote, `__proto__` included. */
   simpleAnnotations: Record<string, string>;
   annotationObjects: Array<{ name: string; type: number; value: string | Uint8Array }>;
 }
@@ -40,8 +51,16 @@ export interface CrashpadInfo {
   reportId: string;
   clientId: string;
   addressMask?: bigint;
+  /** Null-prototype (dumpDictionary): every key the dump wrote, `__proto__` included. */
   simpleAnnotations: Record<string, string>;
   modules: CrashpadModuleInfo[];
+}
+
+/** The string-typed annotation objects as a name → value dictionary (null-prototype; last wins). */
+export function stringAnnotations(objects: CrashpadModuleInfo['annotationObjects']): Record<string, string> {
+  const out = dumpDictionary();
+  for (const o of objects) if (typeof o.value === 'string') out[o.name] = o.value;
+  return out;
 }
 
 async function readTable<T>(ctx: StreamContext, rva: number, dataSize: number, def: StructDef, budget: Budget): Promise<T[]> {
@@ -59,7 +78,7 @@ async function readTable<T>(ctx: StreamContext, rva: number, dataSize: number, d
 }
 
 async function dictionary(ctx: StreamContext, loc: { dataSize: number; rva: number }, budget: Budget): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
+  const out = dumpDictionary();
   const entries = await readTable<{ key: number; value: number }>(ctx, loc.rva, loc.dataSize, MINIDUMP_SIMPLE_STRING_DICTIONARY_ENTRY, budget);
   await ctx.file.prefetch(entries.flatMap((e) => [{ offset: e.key, length: 128 }, { offset: e.value, length: 512 }]));
   for (const e of entries) {

@@ -36,9 +36,12 @@ export const linuxMapsStream = textDecoder(StreamType.LinuxMaps, 'linuxMaps');
 export const linuxCmdLineStream = nulListDecoder(StreamType.LinuxCmdLine, 'linuxCmdLine');
 export const linuxEnvironStream = nulListDecoder(StreamType.LinuxEnviron, 'linuxEnviron');
 
-/** "KEY=value" lines (lsb-release, os-release) → object. */
+/**
+ * "KEY=value" lines (lsb-release, os-release) → object. Null-prototype: the keys are the dump's, and
+ * `__proto__=x` is a key like any other.
+ */
 export function parseKeyValues(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = Object.create(null) as Record<string, string>;
   for (const line of text.split('\n')) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
     if (m) out[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
