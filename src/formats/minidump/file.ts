@@ -124,6 +124,20 @@ export class MinidumpFile {
       }
       file.byType.set(e.type, e);
     }
+    // 0xFFFFFFFF is no stream type any writer uses: a damaged directory entry. Without a warning a
+    // lost exception stream turned a crash into a hang, or a lost module list into "0 modules".
+    for (const e of directory) {
+      if (e.type !== 0xffffffff) continue;
+      const lost = [[StreamType.Exception, 'exception stream'], [StreamType.ModuleList, 'module list'], [StreamType.ThreadList, 'thread list']]
+        .filter(([t]) => !file.byType.has(t as number))
+        .map(([, name]) => name);
+      file.warn(
+        'DamagedStreamType',
+        `directory entry ${e.index} (${e.dataSize} bytes at ${hex(e.rva)}) has stream type 0xffffffff, which no writer uses: a damaged entry` +
+          (lost.length ? `; the dump has no ${lost.join(', no ')}, which it may have been (the verdict is made without it)` : ''),
+        dirRva + e.index * MINIDUMP_DIRECTORY.size,
+      );
+    }
     return file;
   }
 
