@@ -2,9 +2,15 @@
 // its path relative to the scan root, with the size and mtime it had when read, its digest and
 // (for dumps) the full report JSON, so that queries need no re-read. A rescan reads only files
 // whose size or mtime changed, or that are new; rows of files no longer found are removed.
+//
+// One writer per index at a time: a scan holds `IndexLock` (SQLite's own lock on the file
+// `<index>-lock`, which the operating system drops when the process ends, SIGKILL included) from
+// before it opens the index until it closes it. `query` opens the index read-only and, the
+// index being in WAL mode, reads the last committed batch while a scan writes.
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { DumpDigest, FileStatus } from './digest.js';
 
@@ -37,12 +43,39 @@ export class ScanIndex {
   private pending: Array<() => void> = [];
   private clearMissingStmt: Database.Statement<[string]> | undefined;
   private addMissingStmt: Database.Statement<[string, string]> | undefined;
-  private flushTx: () => void;
+  private flushTx: Database.Transaction<() => void>;
+  /** The writer lock, released by close(). */
+  private lock: IndexLock | undefined;
   /** True when the stored fingerprint differed and old rows were dropped. */
   readonly invalidated: boolean;
 
   private constructor(db: Db, fingerprint: string | undefined, readonly = false) {
     this.db = db;
+    // The set-up (tables, layout and fingerprint checks, the rows they drop) is one transaction:
+    // a scan killed in the middle of it leaves the index as it was.
+    const setup = (): boolean => this.setup(fingerprint, readonly);
+    this.invalidated = readonly ? setup() : db.transaction(setup).immediate();
+    this.getStmt = db.prepare('SELECT rel, size, mtime_ms AS mtimeMs, status, digest, report IS NOT NULL AS hasReport FROM files WHERE rel = ?');
+    this.putStmt = db.prepare(
+      `INSERT INTO files (rel, size, mtime_ms, status, host, bucket, time, digest, report, scan_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)
+       ON CONFLICT(rel) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, status=excluded.status,
+         host=excluded.host, bucket=excluded.bucket, time=excluded.time, digest=excluded.digest,
+         report=excluded.report, scan_id=excluded.scan_id`,
+    );
+    this.touchStmt = db.prepare('UPDATE files SET scan_id = ? WHERE rel = ?');
+    if (!readonly) {
+      this.clearMissingStmt = db.prepare('DELETE FROM missing_symbols WHERE rel = ?');
+      this.addMissingStmt = db.prepare('INSERT INTO missing_symbols (rel, key) VALUES (?, ?)');
+    }
+    this.flushTx = db.transaction(() => {
+      for (const op of this.pending) op();
+    });
+  }
+
+  /** Tables, layout and fingerprint; true when stored rows were dropped. */
+  private setup(fingerprint: string | undefined, readonly: boolean): boolean {
+    const db = this.db;
     if (!readonly) db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS files (
@@ -92,23 +125,7 @@ export class ScanIndex {
       }
       this.setMeta('fingerprint', fingerprint);
     }
-    this.invalidated = invalidated;
-    this.getStmt = db.prepare('SELECT rel, size, mtime_ms AS mtimeMs, status, digest, report IS NOT NULL AS hasReport FROM files WHERE rel = ?');
-    this.putStmt = db.prepare(
-      `INSERT INTO files (rel, size, mtime_ms, status, host, bucket, time, digest, report, scan_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), ?)
-       ON CONFLICT(rel) DO UPDATE SET size=excluded.size, mtime_ms=excluded.mtime_ms, status=excluded.status,
-         host=excluded.host, bucket=excluded.bucket, time=excluded.time, digest=excluded.digest,
-         report=excluded.report, scan_id=excluded.scan_id`,
-    );
-    this.touchStmt = db.prepare('UPDATE files SET scan_id = ? WHERE rel = ?');
-    if (!readonly) {
-      this.clearMissingStmt = db.prepare('DELETE FROM missing_symbols WHERE rel = ?');
-      this.addMissingStmt = db.prepare('INSERT INTO missing_symbols (rel, key) VALUES (?, ?)');
-    }
-    this.flushTx = db.transaction(() => {
-      for (const op of this.pending) op();
-    });
+    return invalidated;
   }
 
   /**
@@ -122,7 +139,33 @@ export class ScanIndex {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }
-    return new ScanIndex(db, opts.readonly ? undefined : opts.fingerprint, opts.readonly ?? false);
+    try {
+      return new ScanIndex(db, opts.readonly ? undefined : opts.fingerprint, opts.readonly ?? false);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Open the index for a scan: first take the writer lock (waiting for another scan to finish
+   * with the index when `wait`, else failing with `IndexBusyError`), then open (creating) the
+   * index. The lock is released by close().
+   */
+  static async openForScan(
+    path: string,
+    opts: { fingerprint?: string; wait?: boolean; onWait?: (message: string) => void; root?: string; pollMs?: number },
+  ): Promise<ScanIndex> {
+    mkdirSync(dirname(path), { recursive: true });
+    const lock = await IndexLock.acquire(path, opts);
+    try {
+      const idx = ScanIndex.open(path, { create: true, ...(opts.fingerprint !== undefined ? { fingerprint: opts.fingerprint } : {}) });
+      idx.lock = lock;
+      return idx;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
   }
 
   /**
@@ -192,15 +235,41 @@ export class ScanIndex {
 
   flush(): void {
     if (this.pending.length === 0) return;
-    this.flushTx();
+    this.flushTx.immediate();
     this.pending = [];
   }
 
-  /** Delete rows the scan `scanId` did not see; returns how many. */
+  /**
+   * Delete the rows of files the scan `scanId` did not find; returns how many. Only the holder
+   * of the writer lock writes, so a row another scan touched cannot look unseen. Rows under a
+   * folder the walk could not list are kept: the walk did not look there, so it did not find
+   * them missing (a walk error row has size 0 and no mtime; for a file such a row has nothing
+   * under it). When the root itself could not be listed (`.`) nothing is removed.
+   */
   removeUnseen(scanId: number): number {
     this.flush();
-    const n = this.db.prepare('DELETE FROM files WHERE scan_id <> ?').run(scanId).changes;
-    this.db.exec('DELETE FROM missing_symbols WHERE rel NOT IN (SELECT rel FROM files)');
+    const n = this.db
+      .transaction((): number => {
+        const dirs = (
+          this.db.prepare(`SELECT rel FROM files WHERE scan_id = ? AND status = 'error' AND size = 0 AND mtime_ms = -1`).all(scanId) as Array<{ rel: string }>
+        ).map((r) => r.rel);
+        if (dirs.includes('.')) return 0;
+        let removed: number;
+        if (dirs.length === 0) removed = this.db.prepare('DELETE FROM files WHERE scan_id <> ?').run(scanId).changes;
+        else {
+          // rel >= 'dir/' AND rel < 'dir0' ('0' follows '/') is every path under dir/.
+          this.db.exec('CREATE TEMP TABLE IF NOT EXISTS keep_under (lo TEXT NOT NULL, hi TEXT NOT NULL); DELETE FROM temp.keep_under;');
+          const add = this.db.prepare('INSERT INTO temp.keep_under (lo, hi) VALUES (?, ?)');
+          for (const d of dirs) add.run(`${d}/`, `${d}0`);
+          removed = this.db
+            .prepare('DELETE FROM files WHERE scan_id <> ? AND NOT EXISTS (SELECT 1 FROM temp.keep_under k WHERE files.rel >= k.lo AND files.rel < k.hi)')
+            .run(scanId).changes;
+          this.db.exec('DELETE FROM temp.keep_under');
+        }
+        this.db.exec('DELETE FROM missing_symbols WHERE rel NOT IN (SELECT rel FROM files)');
+        return removed;
+      })
+      .immediate();
     return n;
   }
 
@@ -283,7 +352,144 @@ export class ScanIndex {
   }
 
   close(): void {
-    this.flush();
-    this.db.close();
+    try {
+      this.flush();
+    } finally {
+      this.db.close();
+      this.lock?.release();
+      this.lock = undefined;
+    }
+  }
+}
+
+/** Who holds an index's writer lock (`<index>-owner`, JSON; for messages only). */
+export interface IndexOwner {
+  pid: number;
+  host: string;
+  started: string;
+  root?: string;
+}
+
+/** Another scan holds the index and the scan was told not to wait (`waitForIndex: false`). */
+export class IndexBusyError extends Error {
+  readonly code = 'IndexBusy';
+  constructor(
+    readonly indexPath: string,
+    readonly owner: IndexOwner | undefined,
+  ) {
+    super(`the index ${indexPath} is in use by ${describeOwner(owner)}; wait for it to finish (--wait, waitForIndex: true) or use another --index`);
+    this.name = 'IndexBusyError';
+  }
+}
+
+function describeOwner(o: IndexOwner | undefined): string {
+  if (!o) return 'another scan';
+  return `another scan (pid ${o.pid}${o.host !== hostname() ? ` on ${o.host}` : ''}, started ${o.started}${o.root ? `, scanning ${o.root}` : ''})`;
+}
+
+/** False only when `pid` is known not to run on this host. */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The writer lock of one index: a RESERVED lock that SQLite takes on the (empty) database
+ * `<index>-lock` with BEGIN IMMEDIATE and holds until release(). The lock is the operating
+ * system's (fcntl / LockFileEx), so it goes away with its process however that ends: a scan
+ * killed with SIGKILL leaves no stale lock, only files that the next owner reuses. Scans of one
+ * process exclude each other too (SQLite tracks its connections to one file). The owner's pid,
+ * host and start time go to `<index>-owner` so that a waiting scan can say whom it waits for; a
+ * dead pid there (this host) is a leftover and is not named.
+ */
+export class IndexLock {
+  private constructor(
+    private db: Db | undefined,
+    private readonly ownerPath: string,
+    private readonly owner: IndexOwner,
+  ) {}
+
+  static lockPath(indexPath: string): string {
+    return `${indexPath}-lock`;
+  }
+
+  static ownerPath(indexPath: string): string {
+    return `${indexPath}-owner`;
+  }
+
+  /** The recorded owner, when its record is readable and (on this host) its pid alive. */
+  static owner(indexPath: string): IndexOwner | undefined {
+    try {
+      const o = JSON.parse(readFileSync(IndexLock.ownerPath(indexPath), 'utf8')) as IndexOwner;
+      if (typeof o.pid !== 'number' || typeof o.host !== 'string') return undefined;
+      if (o.host === hostname() && !pidAlive(o.pid)) return undefined;
+      return o;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One attempt: the lock, or undefined when another connection holds it. */
+  static tryAcquire(indexPath: string, root?: string): IndexLock | undefined {
+    const db = new Database(IndexLock.lockPath(indexPath), { timeout: 0 });
+    try {
+      // No journal file: nothing is ever written to this database.
+      db.pragma('journal_mode = MEMORY');
+      db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      db.close();
+      const code = (e as { code?: string }).code ?? '';
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return undefined;
+      throw e;
+    }
+    const owner: IndexOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString(), ...(root !== undefined ? { root } : {}) };
+    const ownerPath = IndexLock.ownerPath(indexPath);
+    try {
+      writeFileSync(ownerPath, `${JSON.stringify(owner)}\n`);
+    } catch {
+      // Messages only.
+    }
+    return new IndexLock(db, ownerPath, owner);
+  }
+
+  /**
+   * Take the lock. While another scan holds it: with `wait` (the default) poll every `pollMs`
+   * (default 200) and say once through `onWait` whom we wait for; without, throw IndexBusyError.
+   */
+  static async acquire(indexPath: string, opts: { wait?: boolean; onWait?: (message: string) => void; root?: string; pollMs?: number } = {}): Promise<IndexLock> {
+    let said = false;
+    for (;;) {
+      const lock = IndexLock.tryAcquire(indexPath, opts.root);
+      if (lock) return lock;
+      const owner = IndexLock.owner(indexPath);
+      if (opts.wait === false) throw new IndexBusyError(indexPath, owner);
+      if (!said) {
+        said = true;
+        opts.onWait?.(`the index ${indexPath} is in use by ${describeOwner(owner)}; waiting for it to finish (--no-wait to stop instead)`);
+      }
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+    }
+  }
+
+  /** Let go (idempotent). The owner record is removed first, while the lock still guards it. */
+  release(): void {
+    const db = this.db;
+    if (!db) return;
+    this.db = undefined;
+    try {
+      const o = JSON.parse(readFileSync(this.ownerPath, 'utf8')) as IndexOwner;
+      if (o.pid === this.owner.pid && o.started === this.owner.started) unlinkSync(this.ownerPath);
+    } catch {
+      // Already gone, or never written.
+    }
+    try {
+      db.exec('ROLLBACK');
+    } finally {
+      db.close();
+    }
   }
 }

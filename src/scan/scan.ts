@@ -13,7 +13,7 @@ import { PathFilter } from './glob.js';
 import { walk, type WalkEntry } from './walk.js';
 import { createPool, type PoolMode } from './pool.js';
 import { PER_WORKER, errorInfo, failedOutcome, type JobOutcome } from './file-job.js';
-import { INDEX_LAYOUT, ScanIndex } from './index-db.js';
+import { INDEX_LAYOUT, IndexBusyError, IndexLock, ScanIndex } from './index-db.js';
 import { Grouper, type GroupOptions, type ScanGroups } from './group.js';
 import type { DumpDigest, ScanErrorInfo } from './digest.js';
 import type { FoundSymbols, SymbolSource } from '../unwind/sources.js';
@@ -43,6 +43,12 @@ export interface ScanOptions extends TriageFileOptions {
   hostFrom?: 'auto' | 'path' | 'dump';
   /** Index file; default `<root>/.dumptriage/index.sqlite`; false = in memory, nothing written. */
   index?: string | false;
+  /**
+   * One scan writes an index at a time. When another scan (any process) has it: true (default)
+   * waits for it to finish, saying so once through onWarning; false throws IndexBusyError
+   * (`code: 'IndexBusy'`) at the start of the iteration.
+   */
+  waitForIndex?: boolean;
   /** Re-read every file even when the index has it unchanged. */
   rescan?: boolean;
   /** Yield results in walk order instead of completion order. */
@@ -199,15 +205,21 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     return { host: null, hostSource: null };
   }
 
-  private openIndex(): { index: ScanIndex; path: string | null } {
+  private async openIndex(): Promise<{ index: ScanIndex; path: string | null }> {
     const fp = fingerprint(this.opts);
     if (this.opts.index === false) return { index: ScanIndex.memory(), path: null };
     const explicit = this.opts.index !== undefined;
     const path = explicit ? resolve(this.opts.index as string) : defaultIndexPath(this.root);
     try {
-      return { index: ScanIndex.open(path, { create: true, fingerprint: fp }), path };
+      const index = await ScanIndex.openForScan(path, {
+        fingerprint: fp,
+        wait: this.opts.waitForIndex ?? true,
+        onWait: (m) => this.opts.onWarning?.(m),
+        root: this.root,
+      });
+      return { index, path };
     } catch (e) {
-      if (explicit) throw e;
+      if (explicit || e instanceof IndexBusyError) throw e;
       this.opts.onWarning?.(`cannot write the index at ${path} (${(e as Error).message}); scanning without an index`);
       return { index: ScanIndex.memory(), path: null };
     }
@@ -216,13 +228,13 @@ export class ShareScan implements AsyncIterable<ScanItem> {
   async *[Symbol.asyncIterator](): AsyncGenerator<ScanItem> {
     const started = Date.now();
     const o = this.opts;
-    const { index, path: indexPath } = this.openIndex();
+    const { index, path: indexPath } = await this.openIndex();
     const counts: ScanCounts = { found: 0, dumps: 0, ok: 0, failed: 0, skipped: 0, excluded: 0, read: 0, reused: 0, removed: 0, bytesRead: 0 };
     const errors: Record<string, number> = {};
     const skippedBy: Record<string, number> = {};
     const grouper = new Grouper();
     const skip = [join(this.root, INDEX_DIR)];
-    if (indexPath) skip.push(indexPath, `${indexPath}-wal`, `${indexPath}-shm`, `${indexPath}-journal`);
+    if (indexPath) skip.push(indexPath, `${indexPath}-wal`, `${indexPath}-shm`, `${indexPath}-journal`, IndexLock.lockPath(indexPath), IndexLock.ownerPath(indexPath));
     const walker = walk(this.root, {
       followSymlinks: o.followSymlinks,
       filter: new PathFilter(o.include, o.exclude),
@@ -315,7 +327,8 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     });
     const fromWalk = (e: Exclude<WalkEntry, { kind: 'file' }>): ScanItem => {
       const d: DumpDigest = {
-        ...base(e.rel, 0, -1),
+        // A special file's own lstat time (a 1970 date here used to reach --json and the CSV); an unreadable entry has none.
+        ...base(e.rel, 0, e.kind === 'special' ? e.mtimeMs : -1),
         status: e.kind === 'special' ? 'skipped' : 'error',
         ...this.host(e.rel, undefined),
         error: { code: e.code, message: e.kind === 'special' ? e.reason : e.message },

@@ -12,7 +12,7 @@ import type { PathFilter } from './glob.js';
 export type WalkEntry =
   | { kind: 'file'; path: string; rel: string; size: number; mtimeMs: number }
   /** Found but not a candidate: FIFO, socket, device, unfollowed symlink, symlink loop. */
-  | { kind: 'special'; path: string; rel: string; reason: string; code: 'NotAFile' | 'Symlink' | 'SymlinkLoop' }
+  | { kind: 'special'; path: string; rel: string; reason: string; code: 'NotAFile' | 'Symlink' | 'SymlinkLoop'; /** lstat's mtime (the link's own, for a link). */ mtimeMs: number }
   /** Found but stat/readdir failed (permission denied, vanished, broken symlink). */
   | { kind: 'error'; path: string; rel: string; code: string; message: string; isDir: boolean };
 
@@ -92,13 +92,16 @@ export async function* walk(root: string, opts: WalkOptions = {}): AsyncGenerato
             opts.onExcluded?.(rel);
             continue;
           }
-          yield { kind: 'special', path, rel, code: 'Symlink', reason: 'symbolic link, not followed (use --follow-symlinks)' };
+          yield { kind: 'special', path, rel, code: 'Symlink', reason: 'symbolic link, not followed (use --follow-symlinks)', mtimeMs: st.mtimeMs };
           continue;
         }
+        const linkMtime = st.mtimeMs;
         try {
           st = await stat(path);
         } catch (e) {
-          yield { kind: 'error', path, rel, isDir: false, ...ioMessage(e) };
+          // A link that leads back to itself (a -> b -> a): a loop, as docs/scan.md says, not an I/O error.
+          if ((e as NodeJS.ErrnoException)?.code === 'ELOOP') yield { kind: 'special', path, rel, code: 'SymlinkLoop', reason: 'symlink loop: the link leads back to itself', mtimeMs: linkMtime };
+          else yield { kind: 'error', path, rel, isDir: false, ...ioMessage(e) };
           continue;
         }
         if (st.isDirectory()) {
@@ -110,7 +113,7 @@ export async function* walk(root: string, opts: WalkOptions = {}): AsyncGenerato
             } catch (e) {
               target = ioMessage(e).message;
             }
-            yield { kind: 'special', path, rel, code: 'SymlinkLoop', reason: `symlink loop: directory already walked (${target})` };
+            yield { kind: 'special', path, rel, code: 'SymlinkLoop', reason: `symlink loop: directory already walked (${target})`, mtimeMs: linkMtime };
             continue;
           }
         }
@@ -128,7 +131,7 @@ export async function* walk(root: string, opts: WalkOptions = {}): AsyncGenerato
         continue;
       }
       if (!st.isFile()) {
-        yield { kind: 'special', path, rel, code: 'NotAFile', reason: `not a regular file (${kindOf(st)})` };
+        yield { kind: 'special', path, rel, code: 'NotAFile', reason: `not a regular file (${kindOf(st)})`, mtimeMs: st.mtimeMs };
         continue;
       }
       yield { kind: 'file', path, rel, size: st.size, mtimeMs: st.mtimeMs };

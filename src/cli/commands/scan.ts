@@ -48,6 +48,7 @@ export const scanCommand: CommandDef = {
       .option('host-from', { choices: ['auto', 'path', 'dump'], default: 'auto', describe: 'host name: the dump\'s own when it has one (auto), or only the path, or only the dump' })
       .option('index', { type: 'string', describe: 'index file (default <dir>/.dumptriage/index.sqlite); --no-index keeps nothing' })
       .option('rescan', { type: 'boolean', default: false, describe: 're-read every file, ignoring unchanged entries in the index' })
+      .option('wait', { type: 'boolean', default: true, describe: 'when another scan is writing the index, wait for it (default); --no-wait stops with an error (exit 1)' })
       .option('strict', { type: 'boolean', default: false, describe: 'exit 1 when any file failed' })
       .option('ordered', { type: 'boolean', default: false, describe: 'output in walk order instead of completion order' })
       .option('now', { type: 'string', describe: 'reference date for trends (default: the newest crash)' })
@@ -65,7 +66,7 @@ export const scanCommand: CommandDef = {
       .option('symbol-timeout', { type: 'number', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-timeout'] })
       .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate each dump with' })
       .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
-      .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
+      .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'wait', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
       .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
       .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'symbol-timeout'], 'Symbols:'),
   run: async (args, io) => {
@@ -116,6 +117,7 @@ export const scanCommand: CommandDef = {
       hostFrom: args.hostFrom as 'auto' | 'path' | 'dump',
       index: args.index === false ? false : (args.index as string | undefined),
       rescan: Boolean(args.rescan),
+      waitForIndex: args.wait !== false,
       ordered: Boolean(args.ordered),
       now: args.now as string | undefined,
       timeoutMs: Math.max(0, Number(args.timeout ?? 120)) * 1000,
