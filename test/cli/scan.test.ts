@@ -109,5 +109,10 @@ describe('dumptriage scan / query', () => {
     expect(slow.stderr).toMatch(/--slow-io-ms wants a number/);
     expect((await cli('scan', share.root, '--slow-io-ms', 'soon')).code).toBe(2);
     expect((await cli('query')).code).toBe(2);
+    // A glob that cannot be used is refused before the index is opened.
+    const glob = await cli('scan', share.root, '--include', `${'*a'.repeat(600)}`, '--no-index');
+    expect(glob.code).toBe(2);
+    expect(glob.stderr).toMatch(/glob pattern is 1200 characters long; at most 1024/);
+    expect((await cli('scan', share.root, '--exclude', '[z-a].dmp', '--no-index')).code).toBe(2);
   });
 });

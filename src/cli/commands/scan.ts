@@ -1,6 +1,7 @@
 // `dumptriage scan <dir>`: bulk scan of a dump share — parallel, incremental, grouped.
 // Summary table on stdout (or NDJSON with --json), progress on a TTY stderr, --csv / --report files.
 
+import { PathFilter } from '../../scan/glob.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { readTriageIniOption } from '../triage-ini-option.js';
@@ -91,6 +92,13 @@ export const scanCommand: CommandDef = {
     }
     if (args.now !== undefined && !Number.isFinite(Date.parse(String(args.now)))) {
       io.stderr.write(`dumptriage scan: --now is not a date: ${escapeTerminal(String(args.now))}\n`);
+      return EXIT.usage;
+    }
+    // A bad glob is a usage error before the index is opened or a file is read.
+    try {
+      new PathFilter(args.include as string[] | undefined, args.exclude as string[] | undefined);
+    } catch (e) {
+      io.stderr.write(`dumptriage scan: ${escapeTerminal((e as Error).message)}\n`);
       return EXIT.usage;
     }
     let hostPattern: RegExp | undefined;
