@@ -110,7 +110,7 @@ export function renderScanText(s: ScanSummary, failures: DumpDigest[]): string {
   if (failures.length) {
     out.push('', `Failed (${s.failed}): ${Object.entries(s.errors).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     for (const f of failures.slice(0, 20)) out.push(`  ${t(f.rel)}: ${f.error?.code ?? '?'}: ${t(clip(f.error?.message ?? '', 160))}`);
-    if (failures.length > 20) out.push(`  ... ${failures.length - 20} more (--json or --csv for all)`);
+    if (s.failed > Math.min(20, failures.length)) out.push(`  ... ${s.failed - Math.min(20, failures.length)} more (--json or --csv for all)`);
   }
   return `${out.join('\n')}\n`;
 }

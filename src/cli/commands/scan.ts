@@ -160,7 +160,8 @@ export const scanCommand: CommandDef = {
         if (args.json) io.stdout.write(fileLine(item.path, d, item.reused, d.status === 'ok' ? item.reportJson() : undefined));
         if (csv && !csv.write(csvRow(d))) await new Promise<void>((r) => csv!.once('drain', () => r()));
         if (keepAll && d.status !== 'skipped') kept.push(d);
-        if (d.status === 'error') failures.push(d);
+        // The summary lists the first 20 failures (the count is the summary's): no more are kept.
+        if (d.status === 'error' && failures.length < 20) failures.push(d);
       }
     } catch (e) {
       progress.finish();
