@@ -61,6 +61,11 @@ export class BytesSource implements ByteSource {
   async close(): Promise<void> {}
 }
 
+/** A path to show for `file` when the caller gives no name (a byte path is decoded, lossily). */
+function pathText(file: string | Buffer): string {
+  return typeof file === 'string' ? file : file.toString('utf8');
+}
+
 /** A file opened read-only; positioned reads only. */
 export class FileSource implements ByteSource {
   private constructor(
@@ -72,18 +77,21 @@ export class FileSource implements ByteSource {
   /**
    * Open `path` read-only. Directories, FIFOs, sockets and devices are refused with NotAFile
    * before any read (a FIFO is opened non-blocking so that a missing writer cannot hang us).
+   * `file` is a path string, or the bytes the OS gave for a name that is not valid UTF-8 (the
+   * scan's walk); `opts.name` is then the name to show (default: the path, or its bytes decoded).
    */
-  static async open(path: string): Promise<FileSource> {
+  static async open(file: string | Buffer, opts: { name?: string } = {}): Promise<FileSource> {
+    const path = opts.name ?? pathText(file);
     let st;
     try {
-      st = await stat(path);
+      st = await stat(file);
     } catch (e) {
       throw new DumpIoError('IoError', describeIo(e), { path, cause: e });
     }
     if (!st.isFile()) throw new DumpIoError('NotAFile', `not a regular file (${kindOf(st)})`, { path });
     let handle: FileHandle;
     try {
-      handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch (e) {
       throw new DumpIoError('IoError', describeIo(e), { path, cause: e });
     }
@@ -182,12 +190,13 @@ export class SyncFileSource implements ByteSource {
    * before the open is skipped; the open is non-blocking and the fstat after it still refuses
    * anything that is not a regular file, should the path have been replaced in between.
    */
-  static open(path: string, opts: { statted?: boolean } = {}): SyncFileSource {
+  static open(file: string | Buffer, opts: { statted?: boolean; name?: string } = {}): SyncFileSource {
     const t0 = performance.now();
+    const path = opts.name ?? pathText(file);
     if (!opts.statted) {
       let st;
       try {
-        st = statSync(path);
+        st = statSync(file);
       } catch (e) {
         throw new DumpIoError('IoError', describeIo(e), { path, cause: e });
       }
@@ -195,7 +204,7 @@ export class SyncFileSource implements ByteSource {
     }
     let fd: number;
     try {
-      fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     } catch (e) {
       throw new DumpIoError('IoError', describeIo(e), { path, cause: e });
     }

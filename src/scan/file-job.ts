@@ -12,7 +12,14 @@ import { digestReport, type ReportDigest, type ScanErrorInfo } from './digest.js
 import { stallMs } from './read-ahead.js';
 
 export interface FileJob {
+  /** The path to show (in the report, in errors): the walk's display text. */
   path: string;
+  /**
+   * The path to open when it differs from `path`: the bytes the OS gave for a name that is not
+   * valid UTF-8, or a name with escaped characters (walk.ts). A Buffer posted to a worker
+   * arrives as a plain Uint8Array.
+   */
+  fsPath?: string | Uint8Array;
   size: number;
   mtimeMs: number;
 }
@@ -69,7 +76,8 @@ export function failedOutcome(error: ScanErrorInfo): JobOutcome {
   return { status: 'error', error, isDump: true, cacheable: false, bytesRead: 0 };
 }
 
-type TriageFn = (path: string, opts: TriageFileOptions) => Promise<TriageReport>;
+/** A custom triageFile gets the path to open: a Buffer for a name that is not valid UTF-8. */
+type TriageFn = (path: string | Buffer, opts: TriageFileOptions) => Promise<TriageReport>;
 let triageCache: { key: string; fn: TriageFn } | undefined;
 
 async function loadTriage(mod: string | undefined): Promise<TriageFn> {
@@ -137,7 +145,15 @@ export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOut
   return outcome;
 }
 
+/** What to open for `job`: its fsPath (as a Buffer, if it came as bytes), else its path. */
+function fsPathOf(job: FileJob): string | Buffer {
+  const p = job.fsPath;
+  if (p === undefined || typeof p === 'string' || Buffer.isBuffer(p)) return p ?? job.path;
+  return Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+}
+
 async function runJob(job: FileJob, opts: JobOptions, io: { source?: SyncFileSource }): Promise<JobOutcome> {
+  const fsPath = fsPathOf(job);
   let bytesRead = 0;
   let head: Uint8Array;
   let size: number;
@@ -149,7 +165,7 @@ async function runJob(job: FileJob, opts: JobOptions, io: { source?: SyncFileSou
   let after: FileState | undefined;
   // 1. Signature: the first 8 bytes decide, never the name.
   try {
-    const file = opts.syncIo ? SyncFileSource.open(job.path, { statted: true }) : await FileSource.open(job.path);
+    const file = opts.syncIo ? SyncFileSource.open(fsPath, { statted: true, name: job.path }) : await FileSource.open(fsPath, { name: job.path });
     if (file instanceof SyncFileSource) io.source = file;
     source = library.countingSourceFor(file);
     size = source.size;
@@ -181,7 +197,7 @@ async function runJob(job: FileJob, opts: JobOptions, io: { source?: SyncFileSou
     let report: TriageReport;
     if (opts.triageModule) {
       const triageFile = await loadTriage(opts.triageModule);
-      report = await triageFile(job.path, opts.triage);
+      report = await triageFile(fsPath, opts.triage);
       bytesRead += report.input?.bytesRead ?? 0;
     } else {
       try {
@@ -201,7 +217,7 @@ async function runJob(job: FileJob, opts: JobOptions, io: { source?: SyncFileSou
   //    answer: report it, and do not cache it so that the next scan reads it again.
   //    (With blocking reads, the descriptor's own fstat taken before the close; otherwise the path.)
   try {
-    after ??= await stat(job.path);
+    after ??= await stat(fsPath);
     if (after.size !== job.size || after.mtimeMs !== job.mtimeMs) {
       return {
         status: 'error',

@@ -9,7 +9,7 @@
 // index being in WAL mode, reads the last committed batch while a scan writes.
 
 import Database from 'better-sqlite3';
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { DumpDigest, FileStatus } from './digest.js';
@@ -34,6 +34,18 @@ export interface ScanRecord {
 }
 
 type Db = Database.Database;
+
+/** The owner record beside an index: a few hundred bytes; at most 4 KiB read (a bigger file is not ours). */
+function readOwnerFile(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export class ScanIndex {
   private readonly db: Db;
@@ -424,7 +436,7 @@ export class IndexLock {
   /** The recorded owner, when its record is readable and (on this host) its pid alive. */
   static owner(indexPath: string): IndexOwner | undefined {
     try {
-      const o = JSON.parse(readFileSync(IndexLock.ownerPath(indexPath), 'utf8')) as IndexOwner;
+      const o = JSON.parse(readOwnerFile(IndexLock.ownerPath(indexPath))) as IndexOwner;
       if (typeof o.pid !== 'number' || typeof o.host !== 'string') return undefined;
       if (o.host === hostname() && !pidAlive(o.pid)) return undefined;
       return o;
@@ -481,7 +493,7 @@ export class IndexLock {
     if (!db) return;
     this.db = undefined;
     try {
-      const o = JSON.parse(readFileSync(this.ownerPath, 'utf8')) as IndexOwner;
+      const o = JSON.parse(readOwnerFile(this.ownerPath)) as IndexOwner;
       if (o.pid === this.owner.pid && o.started === this.owner.started) unlinkSync(this.ownerPath);
     } catch {
       // Already gone, or never written.

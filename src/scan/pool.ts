@@ -382,7 +382,9 @@ class ThreadPool implements JobPool {
       };
       this.queue.push(p);
       // Started already: answered, or the first of its worker's jobs (the one running).
-      this.readAhead.want(job.path, job.size, () => p.settled === true || (p.slot !== undefined && p.slot.inFlight.keys().next().value === p.id));
+      // (A file named by bytes, not valid UTF-8, is not read ahead: read-ahead.ts opens path strings.)
+      const fsPath = job.fsPath ?? job.path;
+      if (typeof fsPath === 'string') this.readAhead.want(fsPath, job.size, () => p.settled === true || (p.slot !== undefined && p.slot.inFlight.keys().next().value === p.id));
       // The jobs queued in this turn of the event loop go out together.
       if (!this.pumpSoon) {
         this.pumpSoon = true;

@@ -389,7 +389,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
           counts.read++;
           inflight++;
           void pool
-            .run({ path: e.path, size: e.size, mtimeMs: e.mtimeMs })
+            .run(e.fsPath === e.path ? { path: e.path, size: e.size, mtimeMs: e.mtimeMs } : { path: e.path, fsPath: e.fsPath, size: e.size, mtimeMs: e.mtimeMs })
             .catch((err: unknown) => failedOutcome(errorInfo(err)))
             .then((out) => {
               finished.push([s, e, out]);

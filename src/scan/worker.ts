@@ -24,6 +24,7 @@ import { IoMeter, SLOW_IO_MS } from './read-ahead.js';
 import { PER_WORKER, errorInfo, failedOutcome, preloadLibrary, runFileJob, type FileJob, type JobOptions, type JobOutcome } from './file-job.js';
 
 export interface JobMessage {
+  /** A job's `fsPath` posted as a Buffer (a name that is not valid UTF-8) arrives as a Uint8Array: runFileJob takes either. */
   jobs: Array<{ id: number; job: FileJob }>;
   /**
    * The job options of a new pool, sent with its first batch to a worker it adopted warm from an
