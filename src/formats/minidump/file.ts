@@ -55,6 +55,15 @@ export class MinidumpFile {
   private stringBytes = 0;
   /** Warnings already recorded (dedupe in O(1)). */
   private readonly warningKeys = new Set<string>();
+  /**
+   * Structures decoded from a file location, by kind:rva:size (and a variant, e.g. the arch the
+   * context was decoded for). Many MINIDUMP_THREAD entries may point at one CONTEXT (a hostile
+   * dump had 65,536 threads sharing one): each location is decoded once. Bounded by the distinct
+   * locations the file's tables name (at most LIMITS.maxThreads contexts).
+   */
+  private readonly decodedAt = new Map<string, Promise<unknown>>();
+  /** How many times each kind was actually decoded (cache misses), for tests and diagnostics. */
+  readonly decodeCounts = new Map<string, number>();
 
   private constructor(
     readonly source: CountingSource,
@@ -139,6 +148,22 @@ export class MinidumpFile {
       );
     }
     return file;
+  }
+
+  /**
+   * Decode the structure of `kind` at (rva, size) once: later calls for the same location (and
+   * `variant`) share the first result, including its warnings, which name the first requester.
+   * The result is shared: callers must not mutate it.
+   */
+  decodeOnce<T>(kind: string, rva: number, size: number, variant: string, make: () => Promise<T>): Promise<T> {
+    const key = `${kind}:${rva}:${size}:${variant}`;
+    let p = this.decodedAt.get(key) as Promise<T> | undefined;
+    if (!p) {
+      this.decodeCounts.set(kind, (this.decodeCounts.get(kind) ?? 0) + 1);
+      p = make();
+      this.decodedAt.set(key, p);
+    }
+    return p;
   }
 
   /** The first directory entry of `type` (absence is not an error). */

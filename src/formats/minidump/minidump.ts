@@ -107,9 +107,17 @@ export class MinidumpDump implements Dump {
     return (await this.stream<ThreadList>(StreamType.ThreadList)) ?? (await this.stream<ThreadList>(StreamType.ThreadExList));
   }
 
-  /** Read and decode the general registers of a context location. */
-  private async registers(loc: { dataSize: number; rva: number }, what: string, archHint: Arch): Promise<CpuContext | undefined> {
-    if (loc.dataSize === 0 || loc.rva === 0) return undefined;
+  /**
+   * Read and decode the general registers of a context location, once per (rva, size, arch):
+   * threads that share a CONTEXT share the decoded (read-only) object, and its warnings are
+   * given once, naming the first thread.
+   */
+  private registers(loc: { dataSize: number; rva: number }, what: string, archHint: Arch): Promise<CpuContext | undefined> {
+    if (loc.dataSize === 0 || loc.rva === 0) return Promise.resolve(undefined);
+    return this.file.decodeOnce('CONTEXT', loc.rva, loc.dataSize, archHint, () => this.decodeRegisters(loc, what, archHint));
+  }
+
+  private async decodeRegisters(loc: { dataSize: number; rva: number }, what: string, archHint: Arch): Promise<CpuContext | undefined> {
     if (loc.rva > this.file.size || loc.dataSize > this.file.size - loc.rva) {
       this.file.warn('ContextOutOfBounds', `${what}: context (${loc.dataSize} bytes at ${hex(loc.rva)}) is outside the file`, loc.rva);
       return undefined;
@@ -132,8 +140,13 @@ export class MinidumpDump implements Dump {
     return ctx;
   }
 
-  private async fullContext(loc: { dataSize: number; rva: number }): Promise<Record<string, unknown> | undefined> {
-    if (loc.dataSize === 0 || loc.rva === 0 || loc.rva > this.file.size || loc.dataSize > this.file.size - loc.rva) return undefined;
+  /** Every field of a context location, decoded once per (rva, size): shared, read-only. */
+  private fullContext(loc: { dataSize: number; rva: number }): Promise<Record<string, unknown> | undefined> {
+    if (loc.dataSize === 0 || loc.rva === 0 || loc.rva > this.file.size || loc.dataSize > this.file.size - loc.rva) return Promise.resolve(undefined);
+    return this.file.decodeOnce('CONTEXT (full)', loc.rva, loc.dataSize, this.arch, () => this.decodeFullContextAt(loc));
+  }
+
+  private async decodeFullContextAt(loc: { dataSize: number; rva: number }): Promise<Record<string, unknown> | undefined> {
     const bytes = await this.file.read(loc.rva, Math.min(loc.dataSize, 64 * 1024), 'CONTEXT');
     const chosen = chooseLayout(bytes, this.arch, loc.dataSize);
     if (!chosen) return { size: loc.dataSize, undecoded: 'no known CPU in ContextFlags' };
@@ -151,9 +164,14 @@ export class MinidumpDump implements Dump {
             if (d.memory.rva === 0 || d.memory.dataSize === 0) continue;
             ranges.push({ start: d.startOfMemoryRange, end: d.startOfMemoryRange + BigInt(d.memory.dataSize), fileOffset: d.memory.rva });
           }
+          // Threads may share one stack descriptor (hostile dumps): each distinct range once.
+          const seen = new Set<string>();
           for (const t of (await this.threadList())?.threads ?? []) {
             const s = t.stack;
             if (s.memory.rva === 0 || s.memory.dataSize === 0) continue;
+            const key = `${s.startOfMemoryRange}:${s.memory.dataSize}:${s.memory.rva}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
             ranges.push({ start: s.startOfMemoryRange, end: s.startOfMemoryRange + BigInt(s.memory.dataSize), fileOffset: s.memory.rva });
           }
           return ranges;
@@ -388,8 +406,20 @@ export class MinidumpDump implements Dump {
       }
       if (e.type === StreamType.ThreadList || e.type === StreamType.ThreadExList) {
         const tl = value as ThreadList;
+        // A CONTEXT that an earlier thread already showed is given by reference, not again
+        // (hostile dumps point thousands of threads at one CONTEXT).
         const threads = [];
-        for (const t of tl.threads) threads.push({ ...t, context: await this.fullContext(t.threadContext) });
+        const shownBy = new Map<string, { sameAsIndex: number; sameAsThreadId: number }>();
+        for (const [i, t] of tl.threads.entries()) {
+          const key = `${t.threadContext.rva}:${t.threadContext.dataSize}`;
+          const first = t.threadContext.rva !== 0 && t.threadContext.dataSize !== 0 ? shownBy.get(key) : undefined;
+          if (first !== undefined) {
+            threads.push({ ...t, context: first });
+            continue;
+          }
+          shownBy.set(key, { sameAsIndex: i, sameAsThreadId: t.threadId });
+          threads.push({ ...t, context: await this.fullContext(t.threadContext) });
+        }
         value = { count: tl.count, padded: tl.padded, threads };
       } else if (e.type === StreamType.Exception) {
         const ex = value as ExceptionStream;
