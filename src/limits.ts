@@ -48,6 +48,12 @@ export const LIMITS = {
   threadStackBytesMax: 16 * 1024,
   /** Threads walked in one dump; the rest keep their context frame (with a warning). */
   maxWalkedThreads: 2048,
+  /**
+   * Threads listed in a report (the rest are counted in threadsOmitted, with a warning; the
+   * crashing thread and the verdict's are always listed). A legal minidump may hold 65,536 threads
+   * sharing one CONTEXT: listing them all made an 18 MB report.
+   */
+  maxReportThreads: 4096,
   /** Physical memory runs in a kernel dump header (real: < 100). */
   maxPhysicalRuns: 4096,
   /** Warnings kept per dump: a hostile dump can trigger one per table entry; past this, one TooManyWarnings. */

@@ -5,6 +5,7 @@
 // Addresses, codes, checksums and args are lowercase hex strings ("0xc0000005"), never JSON
 // numbers (a 64-bit address does not fit a double).
 
+import { LIMITS } from '../limits.js';
 import type { DumpWarning } from '../errors.js';
 import { hex } from '../util/hex.js';
 import type { Arch, CpuContext, DumpFacts, ModuleFacts, UnloadedModuleFacts } from './facts/types.js';
@@ -238,6 +239,8 @@ export interface TriageReport {
   warnings: Array<{ code: string; message: string; offset?: string }>;
   /** Format-specific detail (dump flags, breakpad/crashpad info, triage block summary). */
   details?: Record<string, unknown>;
+  /** Threads the dump lists beyond what the report lists (LIMITS.maxReportThreads). */
+  threadsOmitted?: number;
   /** With verbose (--verbose): every place searched for symbols and binaries, in order. */
   symbolLookups?: Array<{ module: string; kind: 'sym' | 'pdb' | 'binary'; location?: string; result: string; reason?: string }>;
   /** Lookups past the report's cap, counted. */
@@ -286,6 +289,26 @@ export interface BuildReportInput {
   symbols?: { modules: Map<bigint, ReportModuleSymbols>; lookups?: TriageReport['symbolLookups']; lookupsDropped?: number };
 }
 
+/** The threads a report lists: the first LIMITS.maxReportThreads in dump order, the crashing thread and the verdict's always among them. */
+function reportedThreads(f: DumpFacts, v: Verdict): DumpFacts['threads'] {
+  const max = LIMITS.maxReportThreads;
+  if (f.threads.length <= max) return f.threads;
+  const must = new Set<number>();
+  f.threads.forEach((t, i) => {
+    if (t.crashing || t.id === v.frameThreadId || t.id === f.exception?.threadId) must.add(i);
+  });
+  const out: DumpFacts['threads'] = [];
+  let room = max - must.size;
+  f.threads.forEach((t, i) => {
+    if (must.has(i)) out.push(t);
+    else if (room > 0) {
+      out.push(t);
+      room--;
+    }
+  });
+  return out;
+}
+
 /** Facts + verdict → the JSON contract. */
 export function buildReport(i: BuildReportInput): TriageReport {
   const f = i.facts;
@@ -300,7 +323,7 @@ export function buildReport(i: BuildReportInput): TriageReport {
       return r as ReportModule;
     }),
     unloadedModules: f.unloadedModules.map(moduleToReport),
-    threads: f.threads.map((t) => {
+    threads: reportedThreads(f, i.verdict).map((t) => {
       const r: ReportThread = { id: t.id, crashing: t.crashing, ...contextPointers(t.context) };
       if (t.name !== undefined) r.name = t.name;
       if (t.stack) {
@@ -317,6 +340,10 @@ export function buildReport(i: BuildReportInput): TriageReport {
     verdict: i.verdict,
     warnings: f.warnings.map(warningToReport),
   };
+  if (report.threads.length < f.threads.length) {
+    report.threadsOmitted = f.threads.length - report.threads.length;
+    report.warnings.push({ code: 'ReportThreadsCut', message: `the dump lists ${f.threads.length} threads: the report lists ${report.threads.length} (the crashing thread and the verdict's included); ${report.threadsOmitted} more are counted in threadsOmitted` });
+  }
   if (f.exception) {
     const e = f.exception;
     report.exception = {

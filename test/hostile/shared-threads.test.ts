@@ -53,11 +53,12 @@ describe('65,536 threads sharing one CONTEXT and one stack range', () => {
     try {
       const report = await triage(dump);
       const json = toJson(report);
-      expect(report.threads).toHaveLength(N);
+      // The report lists LIMITS.maxReportThreads of them (test/hostile/report-threads.test.ts).
+      expect(report.threads.length + (report.threadsOmitted ?? 0)).toBe(N);
       expect(report.exception?.threadId).toBe(1);
       // The shared thread CONTEXT and the exception's own CONTEXT: two locations, two decodes.
       expect((dump as MinidumpDump).file.decodeCounts.get('CONTEXT')).toBe(2);
-      expect(json.length).toBeLessThan(32 * 1024 * 1024);
+      expect(json.length).toBeLessThan(2 * 1024 * 1024);
       // The shared stack range is one range of the memory map.
       expect(await (dump as MinidumpDump).memory().ranges()).toHaveLength(1);
     } finally {
