@@ -209,7 +209,18 @@ function requestOnce(url: URL, dest: string, o: HttpGetOptions, deadline: number
       });
       const guard = new Guard(o.maxBytes, o.sniff);
       const out = o.discard ? new Writable({ write: (_c, _e, cb) => cb() }) : createWriteStream(dest, { flags: 'wx' });
-      const stages = gzip ? pipeline(r, createGunzip(), guard, out) : pipeline(r, guard, out);
+      const piped = gzip ? pipeline(r, createGunzip(), guard, out) : pipeline(r, guard, out);
+      // The file stream opens its file asynchronously: a pipeline that fails first (a body over
+      // the limit at its first chunk) must wait for it to close, or the caller's removal of the
+      // temporary file runs before the file exists and leaves it behind in the cache.
+      const outClosed = (): Promise<void> => (o.discard || out.closed ? Promise.resolve() : new Promise<void>((res) => out.once('close', () => res())));
+      const stages = piped.then(
+        () => undefined,
+        async (e: unknown) => {
+          await outClosed();
+          throw e;
+        },
+      );
       stages.then(
         () => {
           if (!gzip && expected !== undefined && rawBytes !== expected) {
