@@ -630,6 +630,15 @@ interface Pass {
   tok: number[];
 }
 
+/** FILE <id> <name> and INLINE_ORIGIN <id> <name>: a parsed record into its id -> line offset table. */
+function idRecord(p: Pass, lineNumber: number, offset: number, parsed: { id: number } | string, counter: 'file' | 'inlineOrigin', table: Pass['file']): void {
+  if (typeof parsed === 'string') return problem(p, lineNumber, offset, parsed);
+  p.counts[counter]++;
+  if (!takeRecord(p, lineNumber, offset)) return;
+  table.id.push(parsed.id);
+  table.off.push(offset);
+}
+
 interface WinLists {
   rva: U32List;
   size: U32List;
@@ -725,25 +734,8 @@ function handleLine(p: Pass, source: ByteSource, b: Uint8Array, s: number, e: nu
     p.pub.off.push(offset);
     return;
   }
-  if (startsWith(b, s, e, KW_FILE)) {
-    // FILE <id> <name>
-    const f = parseFileRecord(b, s, e, tok);
-    if (typeof f === 'string') return problem(p, lineNumber, offset, f);
-    p.counts.file++;
-    if (!takeRecord(p, lineNumber, offset)) return;
-    p.file.id.push(f.id);
-    p.file.off.push(offset);
-    return;
-  }
-  if (startsWith(b, s, e, KW_INLINE_ORIGIN)) {
-    const o = parseOriginRecord(b, s, e, tok);
-    if (typeof o === 'string') return problem(p, lineNumber, offset, o);
-    p.counts.inlineOrigin++;
-    if (!takeRecord(p, lineNumber, offset)) return;
-    p.origin.id.push(o.id);
-    p.origin.off.push(offset);
-    return;
-  }
+  if (startsWith(b, s, e, KW_FILE)) return idRecord(p, lineNumber, offset, parseFileRecord(b, s, e, tok), 'file', p.file);
+  if (startsWith(b, s, e, KW_INLINE_ORIGIN)) return idRecord(p, lineNumber, offset, parseOriginRecord(b, s, e, tok), 'inlineOrigin', p.origin);
   if (startsWith(b, s, e, KW_INLINE)) {
     const r = parseInlineRecord(b, s + KW_INLINE.length, e);
     if (typeof r === 'string') return problem(p, lineNumber, offset, r);
