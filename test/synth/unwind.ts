@@ -162,6 +162,23 @@ function x86Dump(tid: number, code: X86Code, regs: { eip: bigint; esp: bigint; e
  * scan would pick them up and the EBP chain skips them. The outermost record holds EBP = 0 and
  * return address 0 (thread start): the walk ends there, and nothing above it looks like code.
  */
+
+/** A 16 KiB image: .text at 0x1000, .rdata (unwind data) at 0x2000, .pdata at 0x3000 (the exception directory). */
+function textRdataPdataImage(machine: 'x64' | 'arm64', base: bigint, text: Uint8Array, rdata: Uint8Array, pdata: Uint8Array, timestamp?: number): PeImage {
+  return buildPeImage({
+    machine,
+    base,
+    sizeOfImage: 0x4000,
+    ...(timestamp !== undefined ? { timestamp } : {}),
+    sections: [
+      { name: '.text', rva: 0x1000, bytes: text, characteristics: SCN_TEXT },
+      { name: '.rdata', rva: 0x2000, bytes: rdata, characteristics: SCN_RDATA },
+      { name: '.pdata', rva: 0x3000, bytes: pdata, characteristics: SCN_RDATA },
+    ],
+    exception: { rva: 0x3000, size: pdata.length },
+  });
+}
+
 export function x86EbpChain(): UnwindCase {
   const tid = 0x1b58;
   const c = x86Code();
@@ -356,18 +373,7 @@ export function x64PdataImage(): UnwindCase {
   for (const [k, info] of infos) rdata.set(info, unwindRva[k]! - 0x2000);
   const order: Array<keyof typeof F> = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f3b']; // sorted by BeginAddress
   const pdata = runtimeFunctionsX64(order.map((k) => rf(k, unwindRva[k]!)));
-  const image = buildPeImage({
-    machine: 'x64',
-    base: X64_MOD,
-    sizeOfImage: 0x4000,
-    timestamp: 0x65a1b2c3,
-    sections: [
-      { name: '.text', rva: 0x1000, bytes: text, characteristics: SCN_TEXT },
-      { name: '.rdata', rva: 0x2000, bytes: rdata, characteristics: SCN_RDATA },
-      { name: '.pdata', rva: 0x3000, bytes: pdata, virtualSize: pdata.length, characteristics: SCN_RDATA },
-    ],
-    exception: { rva: 0x3000, size: pdata.length },
-  });
+  const image = textRdataPdataImage('x64', X64_MOD, text, rdata, pdata, 0x65a1b2c3);
   const A = (rva: number): bigint => X64_MOD + BigInt(rva);
 
   // ---- stack, from frame 0 up ----
@@ -473,17 +479,7 @@ export function execOutsideModules(): UnwindCase {
     { begin: G.g2, end: GEND.g2, unwind: 0x2020 },
     { begin: G.g3, end: GEND.g3, unwind: 0x2040 },
   ]);
-  const image = buildPeImage({
-    machine: 'x64',
-    base: APP,
-    sizeOfImage: 0x4000,
-    sections: [
-      { name: '.text', rva: 0x1000, bytes: text, characteristics: SCN_TEXT },
-      { name: '.rdata', rva: 0x2000, bytes: rdata, characteristics: SCN_RDATA },
-      { name: '.pdata', rva: 0x3000, bytes: pdata, characteristics: SCN_RDATA },
-    ],
-    exception: { rva: 0x3000, size: pdata.length },
-  });
+  const image = textRdataPdataImage('x64', APP, text, rdata, pdata);
   const A = (rva: number): bigint => APP + BigInt(rva);
   const S = 0x0000_00b3_7c4f_d000n;
   const rsp0 = S;
@@ -628,18 +624,7 @@ export function arm64Packed(): UnwindCase {
     { begin: F1, unwindData: arm64PackedUnwindData({ functionLength: F1_LEN, regF: 0, regI: 2, h: 0, cr: 3, frameSize: 0x50 }) },
     { begin: F2, unwindData: xdataRva },
   ]);
-  const image = buildPeImage({
-    machine: 'arm64',
-    base: LIB,
-    sizeOfImage: 0x4000,
-    timestamp: 0x63c1d2e3,
-    sections: [
-      { name: '.text', rva: 0x1000, bytes: text, characteristics: SCN_TEXT },
-      { name: '.rdata', rva: 0x2000, bytes: rdata, characteristics: SCN_RDATA },
-      { name: '.pdata', rva: 0x3000, bytes: pdata, characteristics: SCN_RDATA },
-    ],
-    exception: { rva: 0x3000, size: pdata.length },
-  });
+  const image = textRdataPdataImage('arm64', LIB, text, rdata, pdata, 0x63c1d2e3);
   const A = (rva: number): bigint => LIB + BigInt(rva);
   const r3 = APP + 0x2d48n;
   const r4 = APP + 0x11f0n;
@@ -711,18 +696,7 @@ export function x64ChainLoop(): UnwindCase {
   const rdata = new Uint8Array(0x1000);
   rdata.set(info, 0);
   const pdata = runtimeFunctionsX64([{ begin: 0x1000, end: 0x1100, unwind: 0x2000 }]);
-  const image = buildPeImage({
-    machine: 'x64',
-    base: X64_MOD,
-    sizeOfImage: 0x4000,
-    timestamp: 0x65a1b2c3,
-    sections: [
-      { name: '.text', rva: 0x1000, bytes: text, characteristics: SCN_TEXT },
-      { name: '.rdata', rva: 0x2000, bytes: rdata, characteristics: SCN_RDATA },
-      { name: '.pdata', rva: 0x3000, bytes: pdata, virtualSize: pdata.length, characteristics: SCN_RDATA },
-    ],
-    exception: { rva: 0x3000, size: pdata.length },
-  });
+  const image = textRdataPdataImage('x64', X64_MOD, text, rdata, pdata, 0x65a1b2c3);
   const S = 0x0000_00b1_0000_0000n;
   const stack = new Mem(S, 0x100, 8).word(S, X64_MOD + BigInt(ret));
   const dump = new SynthMinidump({ arch: 'x64', timestamp: 1_716_900_000 })
