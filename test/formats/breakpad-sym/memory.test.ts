@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSource, type ByteSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/byte-source.js';
 import { openSymFile, SYM_CHUNK_BYTES } from '../../../src/formats/breakpad-sym/sym-file.js';
-import { SpySource } from '../../helpers/spy-source.js';
+import { GcSpySource, mib, settle, usedBytes } from '../../helpers/live-memory.js';
 
 const TARGET = 50 * 1024 * 1024;
 const tmp = mkdtempSync(join(tmpdir(), 'dt-symmem-'));
@@ -39,38 +39,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/**
- * Records the reads; every `gcEvery` reads it collects and samples memory, so `livePeak` is what
- * the indexer holds during the pass, not garbage the collector has yet to reclaim.
- */
-class GcSpySource extends SpySource {
-  livePeak = 0;
-  constructor(inner: ByteSource, private readonly gcEvery = 0) {
-    super(inner);
-  }
-  protected override before(): void {
-    if (this.gcEvery > 0 && gc && this.reads % this.gcEvery === 0) {
-      gc();
-      this.livePeak = Math.max(this.livePeak, used());
-    }
-  }
-}
 
-const gc = (globalThis as { gc?: () => void }).gc;
-function used(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-
-/** Collect until the ArrayBuffer sweeper has caught up (backing stores are freed after the GC). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    gc?.();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
 
 describe('a generated 50 MB .sym', () => {
   it('is indexed in one pass of bounded reads; live memory stays well under the file size', async () => {
@@ -78,13 +47,13 @@ describe('a generated 50 MB .sym', () => {
     expect(size).toBeGreaterThanOrEqual(TARGET);
     const spy = new GcSpySource(await FileSource.open(file), 4);
     await settle();
-    const before = used();
+    const before = usedBytes();
     const t0 = performance.now();
     const sym = await openSymFile(spy);
     const ms = performance.now() - t0;
     try {
       await settle();
-      const retained = used() - before;
+      const retained = usedBytes() - before;
       // one pass, never more than a chunk per read
       expect(spy.bytesRead).toBe(size);
       expect(spy.maxRead).toBeLessThanOrEqual(SYM_CHUNK_BYTES);
@@ -116,13 +85,13 @@ describe('a generated 50 MB .sym', () => {
     const size = statSync(file).size;
     const src = await FileSource.open(file);
     await settle();
-    const before = used();
+    const before = usedBytes();
     let peak = before;
     const timer = setInterval(() => {
-      peak = Math.max(peak, used());
+      peak = Math.max(peak, usedBytes());
     }, 2);
     const sym = await openSymFile(src).finally(() => clearInterval(timer));
-    peak = Math.max(peak, used());
+    peak = Math.max(peak, usedBytes());
     await sym.close();
     // Read buffers are garbage as soon as their lines are indexed; V8 reclaims them on its own
     // schedule, so this bound is loose. The live bound is the test above.

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSource, type ByteSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/byte-source.js';
 import { openPdb } from '../../../src/formats/pdb/pdb-file.js';
 import { largeProc, writeBigPdb } from '../../synth/pdb.js';
-import { SpySource } from '../../helpers/spy-source.js';
+import { GcSpySource, mib, settle, usedBytes } from '../../helpers/live-memory.js';
 
 // 256 MB by default: the 1,000,000 procedures and their index are all there; the rest of a 1 GB file
 // is type filler that is never read (bench/symbols.bench.ts measures the 1 GB one, in a child process).
@@ -26,44 +26,18 @@ beforeAll(() => {
 }, 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const gc = (globalThis as { gc?: () => void }).gc;
-function used(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    gc?.();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
-
-/** Collects every `gcEvery` reads and samples live memory: the peak the reader holds, not garbage. */
-class GcSpySource extends SpySource {
-  livePeak = 0;
-  constructor(inner: ByteSource, private readonly gcEvery: number) {
-    super(inner);
-  }
-  protected override before(): void {
-    if (gc && this.reads % this.gcEvery === 0) {
-      gc();
-      this.livePeak = Math.max(this.livePeak, used());
-    }
-  }
-}
 
 describe(`a generated ${MB} MB PDB`, () => {
   it('opens and answers lookups with heap + ArrayBuffer growth under 100 MiB', async () => {
     const size = statSync(file).size;
     expect(size).toBeGreaterThan(MB * 1024 * 1024 * 0.95);
     await settle();
-    const before = used();
+    const before = usedBytes();
     const spy = new GcSpySource(await FileSource.open(file), 8);
     const pdb = await openPdb(spy);
     try {
       await settle();
-      const afterOpen = used() - before;
+      const afterOpen = usedBytes() - before;
       const openRead = spy.bytesRead;
       // the index: 13 bytes a public and 14 a code contribution, plus the directory
       expect(pdb.indexBytes).toBeLessThan(PROCS * 32);
@@ -90,7 +64,7 @@ describe(`a generated ${MB} MB PDB`, () => {
       // a lookup reads about one module (50 procedures: ~12 KiB) and a few names
       expect((spy.bytesRead - openRead) / lookups).toBeLessThan(64 * 1024);
       await settle();
-      const retained = used() - before;
+      const retained = usedBytes() - before;
       expect(retained, `after lookups ${mib(retained)}`).toBeLessThan(100 * 1048576);
       expect(spy.livePeak - before, `peak ${mib(spy.livePeak - before)}`).toBeLessThan(100 * 1048576);
     } finally {
