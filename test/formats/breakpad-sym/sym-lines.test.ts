@@ -13,6 +13,7 @@
 // INLINE files, the snapshot a scan's workers receive, and hostile input.
 
 import { afterAll, describe, expect, it } from 'vitest';
+import { xorshift32 as rng } from '../../helpers/rng.js';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -322,18 +323,6 @@ function containedRetrieve(node: Node, addr: number, out: number[]): void {
   out.push(c.entry);
 }
 
-/** A small deterministic generator (xorshift32). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
 
 describe('randomized records against models of ContainedRangeMap and RangeMap', () => {
   it.each(Array.from({ length: 40 }, (_, i) => i + 1))('seed %i', async (seed) => {

@@ -4,6 +4,7 @@
 // overlapping, tied, cut at the end of the file, and kernel addresses close enough together that
 // their Number() keys are equal.
 
+import { mulberry32 as rng } from '../../helpers/rng.js';
 import { describe, expect, it } from 'vitest';
 import { MinidumpMemory, normalizeRanges, type MemoryRange } from '../../../src/formats/minidump/memory.js';
 import type { MinidumpFile } from '../../../src/formats/minidump/file.js';
@@ -26,17 +27,6 @@ function reference(ranges: MemoryRange[], fileSize: number): MemoryRange[] {
   return out;
 }
 
-/** Small deterministic PRNG (mulberry32): the same lists on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('normalizeRanges', () => {
   it('keeps the first-listed bytes where ranges overlap, cuts at the end of the file, drops empty and misplaced ranges', () => {

@@ -4,6 +4,7 @@
 // gives a result or a typed DumpError, quickly; none makes the reader allocate what the file does
 // not hold.
 
+import { mulberry32 as rng } from '../../helpers/rng.js';
 import { describe, expect, it } from 'vitest';
 import { BytesSource, FileSource } from '../../../src/reader/byte-source.js';
 import { DumpError } from '../../../src/errors.js';
@@ -351,17 +352,6 @@ describe('records that lie', () => {
   });
 });
 
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 1-8 writes of boundary values or random bytes, mostly into the directory and the first streams. */
 function mutate(src: Uint8Array, r: () => number): Uint8Array {

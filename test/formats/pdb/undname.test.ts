@@ -13,6 +13,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { xorshift32 as rng } from '../../helpers/rng.js';
 import { describe, expect, it } from 'vitest';
 import { corpusOrSkipMessage, corpusPath } from '../../helpers/corpus.js';
 import {
@@ -513,16 +514,6 @@ describe('stripCDecoration (Breakpad GetSymbolFunctionName)', () => {
 
 // --- 5. Hostile input --------------------------------------------------------------------------
 
-/** xorshift32: reproducible mutations. */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
 
 function expectBounded(result: string | undefined, input: string): void {
   if (result === undefined) return;
