@@ -90,7 +90,8 @@ export interface ReportThread {
   stackEnd?: string;
 }
 
-export interface ReportThreadFrame {
+/** The function, source line and inlined calls come from symbols (ReportSymbolFields), when they name the frame. */
+export interface ReportThreadFrame extends Partial<ReportSymbolFields> {
   index: number;
   /** Instruction pointer: the current instruction in frame 0, the return address in callers. */
   address: string;
@@ -98,14 +99,6 @@ export interface ReportThreadFrame {
   /** address - module base. */
   offset?: string;
   unloaded?: boolean;
-  /** The function holding the instruction, from a symbol file (--symbols), and address - its start;
-   * functionSource, file, line and inlines as ReportSymbolFields says. */
-  function?: string;
-  functionOffset?: string;
-  functionSource?: 'sym' | 'pdb' | 'exports';
-  file?: string;
-  line?: number;
-  inlines?: ReportInlineFrame[];
   /** How the frame was found: 'context' | 'cfi' | 'frame-pointer' | 'scan'. */
   trust: 'context' | 'cfi' | 'frame-pointer' | 'scan';
   /** The frame's stack pointer. */
@@ -153,20 +146,14 @@ export interface ReportModuleSymbols {
 export type VerdictKind = 'crash' | 'hang';
 export type Category = 'third-party-driver' | 'microsoft' | 'hardware' | 'memory-corruption' | 'application' | 'unknown';
 
-export interface ReportFrame {
+/** The function, source line and inlined calls come from symbols (ReportSymbolFields), when they name the frame. */
+export interface ReportFrame extends Partial<ReportSymbolFields> {
   index: number;
   address: string;
   /** module!function+0xoffset when a symbol file names it, else module+0xoffset, or the bare address */
   symbol: string;
   module?: string;
   offset?: string;
-  /** From a symbol file: the function and address - its start (see ReportSymbolFields). */
-  function?: string;
-  functionOffset?: string;
-  functionSource?: 'sym' | 'pdb' | 'exports';
-  file?: string;
-  line?: number;
-  inlines?: ReportInlineFrame[];
   /** 'context' (from a register) | 'scan' (found by stack scan) | 'fault' (fault address argument) */
   trust: 'context' | 'scan' | 'fault' | 'cfi' | 'frame-pointer';
   /** Stack address where a scanned return address was found. */
@@ -184,17 +171,12 @@ export interface ReportFinding {
   evidence: Array<{ struct: string; offset: string }>;
 }
 
-export interface ProbableCause {
+/** The function at `address`, its source line, when symbols name it (ReportSymbolFields, without inlines). */
+export interface ProbableCause extends Partial<Omit<ReportSymbolFields, 'inlines'>> {
   module: string | null;
   image: string | null;
   address: string | null;
   offset: string | null;
-  /** The function at `address`, when a symbol file names it (--symbols), and address - its start. */
-  function?: string;
-  functionOffset?: string;
-  functionSource?: 'sym' | 'pdb' | 'exports';
-  file?: string;
-  line?: number;
   /** 0..1 */
   confidence: number;
   reason: string;
