@@ -212,31 +212,26 @@ class ReopenableFileSource implements ByteSource {
     if (f) await f.close();
   }
 
-  async read(offset: number, length: number, struct?: string): Promise<Uint8Array> {
+  /** `op` on the open file, the handle held (reopened if the pool closed it) for its duration. */
+  private async using<T>(op: (f: FileSource) => Promise<T>): Promise<T> {
     const f = await this.acquire();
     try {
-      return await f.read(offset, length, struct);
+      return await op(f);
     } finally {
       await this.release();
     }
   }
 
-  async readAvailable(offset: number, length: number, struct?: string): Promise<Uint8Array> {
-    const f = await this.acquire();
-    try {
-      return await f.readAvailable(offset, length, struct);
-    } finally {
-      await this.release();
-    }
+  read(offset: number, length: number, struct?: string): Promise<Uint8Array> {
+    return this.using((f) => f.read(offset, length, struct));
   }
 
-  async readInto(offset: number, target: Uint8Array, struct?: string): Promise<number> {
-    const f = await this.acquire();
-    try {
-      return await f.readInto(offset, target, struct);
-    } finally {
-      await this.release();
-    }
+  readAvailable(offset: number, length: number, struct?: string): Promise<Uint8Array> {
+    return this.using((f) => f.readAvailable(offset, length, struct));
+  }
+
+  readInto(offset: number, target: Uint8Array, struct?: string): Promise<number> {
+    return this.using((f) => f.readInto(offset, target, struct));
   }
 
   /** Closes the handle now, or when the reads in flight end. A later read reopens it. */
