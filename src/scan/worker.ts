@@ -87,58 +87,29 @@ if (port) {
         setImmediate(pump);
       });
   };
-  // Symbol indexes come from the main thread, which builds each once for every worker.
-  const symPending = new Map<number, (s: SymIndexSnapshot | undefined) => void>();
-  let symIds = 0;
-  setSymIndexProvider(
-    (path, size, mtimeMs) =>
-      new Promise((resolve) => {
-        const id = ++symIds;
-        symPending.set(id, resolve);
-        const req: SymRequestMessage = { symRequest: { id, path, size, mtimeMs } };
-        port.postMessage(req);
-      }),
-  );
-  // Symbol files are located by the main thread: a server is asked once per scan, not once per worker.
-  const locPending = new Map<number, (r: LocateReplyMessage['locateReply']) => void>();
-  setRemoteLocate(
-    (module, kind) =>
-      new Promise((resolve) => {
-        const id = ++symIds;
-        locPending.set(id, resolve);
-        const req: LocateRequestMessage = { locateRequest: { id, module, kind } };
-        port.postMessage(req);
-      }),
-  );
-  const pdbPending = new Map<number, (r: unknown) => void>();
-  setRemotePdb(
-    (path, debugId, op) =>
-      new Promise((resolve) => {
-        const id = ++symIds;
-        pdbPending.set(id, resolve);
-        const req: PdbRequestMessage = { pdbRequest: { id, path, debugId, op } };
-        port.postMessage(req);
-      }),
-  );
+  // Symbols come from the main thread: each .sym index built once for every worker, each file
+  // located once (a server is asked once per scan, not once per worker), each PDB opened once.
+  // One table of questions in flight, by id, for the three kinds.
+  const pending = new Map<number, (answer: unknown) => void>();
+  let ids = 0;
+  const ask = <T>(message: (id: number) => SymRequestMessage | LocateRequestMessage | PdbRequestMessage): Promise<T> =>
+    new Promise<T>((resolve) => {
+      const id = ++ids;
+      pending.set(id, resolve as (answer: unknown) => void);
+      port.postMessage(message(id));
+    });
+  const answer = (id: number, value: unknown): void => {
+    const done = pending.get(id);
+    pending.delete(id);
+    done?.(value);
+  };
+  setSymIndexProvider((path, size, mtimeMs) => ask((id) => ({ symRequest: { id, path, size, mtimeMs } })));
+  setRemoteLocate((module, kind) => ask((id) => ({ locateRequest: { id, module, kind } })));
+  setRemotePdb((path, debugId, op) => ask((id) => ({ pdbRequest: { id, path, debugId, op } })));
   port.on('message', (msg: JobMessage | SymReplyMessage | LocateReplyMessage | PdbReplyMessage) => {
-    if ('pdbReply' in msg) {
-      const done = pdbPending.get(msg.pdbReply.id);
-      pdbPending.delete(msg.pdbReply.id);
-      done?.(msg.pdbReply.result);
-      return;
-    }
-    if ('locateReply' in msg) {
-      const done = locPending.get(msg.locateReply.id);
-      locPending.delete(msg.locateReply.id);
-      done?.(msg.locateReply);
-      return;
-    }
-    if ('symReply' in msg) {
-      const done = symPending.get(msg.symReply.id);
-      symPending.delete(msg.symReply.id);
-      done?.(msg.symReply.snapshot);
-      return;
-    }
+    if ('symReply' in msg) return answer(msg.symReply.id, msg.symReply.snapshot);
+    if ('locateReply' in msg) return answer(msg.locateReply.id, msg.locateReply);
+    if ('pdbReply' in msg) return answer(msg.pdbReply.id, msg.pdbReply.result);
     if (msg.options) {
       // A new scan adopted this worker: nothing of the last one is queued or running (the pool
       // parks only idle workers).
