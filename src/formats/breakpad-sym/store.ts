@@ -101,9 +101,6 @@ export interface SymbolLookup {
   reason?: string;
 }
 
-/** Receives each place one lookup searched, as it is searched. */
-export type SymbolTrace = (lookup: SymbolLookup) => void;
-
 export interface FoundSymFile {
   sym: SymFile;
   path: string;
@@ -466,13 +463,8 @@ export class SymbolStore {
     this.lookups.push(entry);
   }
 
-  /** The store's log, and the caller's trace of this one lookup (a dump's --verbose list). */
-  private tracer(trace: SymbolTrace | undefined): (e: SymbolLookup) => void {
-    return trace ? (e) => { this.log(e); trace(e); } : (e) => this.log(e);
-  }
-
   /** Names cut to their last component and checked; a refusal is logged. */
-  private safeNames(kind: 'sym' | 'binary', module: SymbolModule, log: (e: SymbolLookup) => void = (e) => this.log(e)): { name?: string; pdbName?: string } | undefined {
+  private safeNames(kind: 'sym' | 'binary', module: SymbolModule): { name?: string; pdbName?: string } | undefined {
     const out: { name?: string; pdbName?: string } = {};
     for (const field of ['name', 'pdbName'] as const) {
       const raw = module[field];
@@ -480,7 +472,7 @@ export class SymbolStore {
       const name = moduleFileName(raw);
       const why = unsafeNameReason(name);
       if (why !== undefined) {
-        log({ kind, module: printable(raw), result: 'rejected', reason: `${field}: ${why}` });
+        this.log({ kind, module: printable(raw), result: 'rejected', reason: `${field}: ${why}` });
         continue;
       }
       out[field] = name;
@@ -510,20 +502,19 @@ export class SymbolStore {
    * The .sym file for a module: the first candidate that exists, indexes, and names the same
    * debug id on its MODULE line. Undefined when none does (see `lookups` for why).
    */
-  async findSymFile(module: SymbolModule, trace?: SymbolTrace): Promise<FoundSymFile | undefined> {
-    const log = this.tracer(trace);
+  async findSymFile(module: SymbolModule): Promise<FoundSymFile | undefined> {
     const label = printable(module.name || module.pdbName || '?');
-    const names = this.safeNames('sym', module, log);
+    const names = this.safeNames('sym', module);
     if (!names) return undefined;
     const debugId = module.debugId ?? '';
     if (!isHex(debugId) || debugId.length > MAX_DEBUG_ID_CHARS) {
-      log({ kind: 'sym', module: label, result: 'rejected', reason: debugId === '' ? 'no debug id' : 'debug id is not hex' });
+      this.log({ kind: 'sym', module: label, result: 'rejected', reason: debugId === '' ? 'no debug id' : 'debug id is not hex' });
       return undefined;
     }
     for (const path of this.symPaths(names, debugId)) {
       const probe = await probeFile(path);
       if (!probe.ok) {
-        log({ kind: 'sym', module: label, path, result: probe.result, reason: probe.reason });
+        this.log({ kind: 'sym', module: label, path, result: probe.result, reason: probe.reason });
         continue;
       }
       let sym: SymFile;
@@ -531,14 +522,14 @@ export class SymbolStore {
         sym = await this.openCached(path, probe.stats);
       } catch (e) {
         if (!isDumpError(e)) throw e;
-        log({ kind: 'sym', module: label, path, result: e.code === 'IoError' || e.code === 'NotAFile' ? 'error' : 'corrupt', reason: `${e.code}: ${e.message}` });
+        this.log({ kind: 'sym', module: label, path, result: e.code === 'IoError' || e.code === 'NotAFile' ? 'error' : 'corrupt', reason: `${e.code}: ${e.message}` });
         continue;
       }
       if (sym.module.debugId.toUpperCase() !== debugId.toUpperCase()) {
-        log({ kind: 'sym', module: label, path, result: 'mismatch', reason: `MODULE line has debug id ${sym.module.debugId}` });
+        this.log({ kind: 'sym', module: label, path, result: 'mismatch', reason: `MODULE line has debug id ${sym.module.debugId}` });
         continue;
       }
-      log({ kind: 'sym', module: label, path, result: 'found' });
+      this.log({ kind: 'sym', module: label, path, result: 'found' });
       return { sym, path };
     }
     return undefined;
@@ -576,14 +567,13 @@ export class SymbolStore {
    * With a code id, a file counts only when its TimeDateStamp and SizeOfImage match; without
    * one, `DIR/NAME` is returned unverified.
    */
-  async findBinary(module: SymbolModule, trace?: SymbolTrace): Promise<FoundBinary | undefined> {
-    const log = this.tracer(trace);
+  async findBinary(module: SymbolModule): Promise<FoundBinary | undefined> {
     const label = printable(module.name || '?');
-    const names = this.safeNames('binary', { name: module.name }, log);
+    const names = this.safeNames('binary', { name: module.name });
     if (!names?.name) return undefined;
     const name = names.name;
     const want = parseCodeId(module.codeId);
-    if (module.codeId !== undefined && !want) log({ kind: 'binary', module: label, result: 'rejected', reason: 'code id is not 9-16 hex digits' });
+    if (module.codeId !== undefined && !want) this.log({ kind: 'binary', module: label, result: 'rejected', reason: 'code id is not 9-16 hex digits' });
     const paths: string[] = [];
     for (const root of this.roots) {
       if (want) {
@@ -596,7 +586,7 @@ export class SymbolStore {
     for (const path of unique(paths)) {
       const probe = await probeFile(path);
       if (!probe.ok) {
-        log({ kind: 'binary', module: label, path, result: probe.result, reason: probe.reason });
+        this.log({ kind: 'binary', module: label, path, result: probe.result, reason: probe.reason });
         continue;
       }
       let stamp: { timeDateStamp: number; sizeOfImage: number } | string;
@@ -604,21 +594,21 @@ export class SymbolStore {
         stamp = await readPeStamp(path);
       } catch (e) {
         if (!isDumpError(e)) throw e;
-        log({ kind: 'binary', module: label, path, result: e.code === 'IoError' || e.code === 'NotAFile' ? 'error' : 'corrupt', reason: `${e.code}: ${e.message}` });
+        this.log({ kind: 'binary', module: label, path, result: e.code === 'IoError' || e.code === 'NotAFile' ? 'error' : 'corrupt', reason: `${e.code}: ${e.message}` });
         continue;
       }
       if (typeof stamp === 'string') {
-        log({ kind: 'binary', module: label, path, result: 'corrupt', reason: stamp });
+        this.log({ kind: 'binary', module: label, path, result: 'corrupt', reason: stamp });
         continue;
       }
       if (want && (stamp.timeDateStamp !== want.timeDateStamp || stamp.sizeOfImage !== want.sizeOfImage)) {
-        log({
+        this.log({
           kind: 'binary', module: label, path, result: 'mismatch',
           reason: `TimeDateStamp ${hexPad(stamp.timeDateStamp, 8)} SizeOfImage ${hex(stamp.sizeOfImage)}, wanted ${hexPad(want.timeDateStamp, 8)} ${hex(want.sizeOfImage)}`,
         });
         continue;
       }
-      log({ kind: 'binary', module: label, path, result: 'found', ...(want ? {} : { reason: 'not verified (no code id)' }) });
+      this.log({ kind: 'binary', module: label, path, result: 'found', ...(want ? {} : { reason: 'not verified (no code id)' }) });
       return { path, ...stamp, verified: want !== undefined };
     }
     return undefined;
