@@ -139,8 +139,13 @@ export function createUnwinderFactory(facts: DumpFacts, arch: WalkArch, sources:
     // A module list without CodeView records (kernel small dumps list drivers by name, timestamp
     // and size only): the image, in the dump or fetched by TimeDateStamp and SizeOfImage as
     // WinDbg does, names its PDB.
+    // The symbol path's binary is asked for once: here when the PDB identity depends on it, else after the symbols.
+    let askedImage = false;
     if (!key.debugId && sources.symbols) {
-      if (!image && sources.symbols.findImage) image = await sources.symbols.findImage(key, m.base, trace).catch(() => undefined);
+      if (!image && sources.symbols.findImage) {
+        askedImage = true;
+        image = await sources.symbols.findImage(key, m.base, trace).catch(() => undefined);
+      }
       const cv = image ? await image.codeViewId().catch(() => undefined) : undefined;
       if (cv) {
         key.pdbName = cv.pdbName.split(/[\\/]/).pop() || cv.pdbName;
@@ -153,7 +158,7 @@ export function createUnwinderFactory(facts: DumpFacts, arch: WalkArch, sources:
     }
     const sym = found.sym;
     const names: FunctionSymbols | undefined = sym ?? found.pdb;
-    if (!image && sources.symbols?.findImage) image = await sources.symbols.findImage(key, m.base, trace).catch(() => undefined);
+    if (!image && !askedImage && sources.symbols?.findImage) image = await sources.symbols.findImage(key, m.base, trace).catch(() => undefined);
     const exportAt = !names && image && sources.exports ? await sources.exports(image).catch(() => undefined) : undefined;
     const bad = names ? undefined : seen.find((l) => l.result === 'corrupt');
     sources.recorder?.modules.set(
