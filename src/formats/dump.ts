@@ -9,6 +9,14 @@ export interface OpenOptions {
   deep?: boolean;
 }
 
+export interface DescribeOptions {
+  /**
+   * Entries shown of each list, then one CutSummary entry (util/list-budget.ts). Tables that
+   * can hold 10^6 entries are then decoded only this far. Default: every entry.
+   */
+  listBudget?: number;
+}
+
 export interface Dump {
   readonly format: 'minidump' | 'kernel';
   /** The counting wrapper around the byte source: `source.bytesRead` is the I/O so far. */
@@ -18,7 +26,7 @@ export interface Dump {
   /** Format-neutral facts for triage and the report; memoized. */
   facts(): Promise<DumpFacts>;
   /** Every decoded structure as a plain object, for `dumptriage dump` (bigints allowed). */
-  describe(): Promise<Record<string, unknown>>;
+  describe(opts?: DescribeOptions): Promise<Record<string, unknown>>;
   /** Format-specific summary to put in report.details. */
   details?(): Promise<Record<string, unknown>>;
   close(): Promise<void>;

@@ -207,7 +207,16 @@ export class MinidumpFile {
       } else windows.push({ ...r });
     }
     // The windows are read at once: one after the other, each waits a thread-pool round trip.
-    const todo = windows.filter((w) => !this.cache.some((c) => w.offset >= c.offset && w.end <= c.offset + c.bytes.length));
+    // No more than the cache holds: what would be evicted before it is used is not read at all
+    // (callers with more go through prefetchEach, a cache-full at a time).
+    const todo: Array<{ offset: number; end: number }> = [];
+    let total = 0;
+    for (const w of windows) {
+      if (this.cache.some((c) => w.offset >= c.offset && w.end <= c.offset + c.bytes.length)) continue;
+      total += w.end - w.offset;
+      if (total > CACHE_BUDGET) break;
+      todo.push(w);
+    }
     const read = await Promise.all(todo.map((w) => this.source.readAvailable(w.offset, w.end - w.offset, 'read-ahead')));
     for (const [i, w] of todo.entries()) {
       const bytes = read[i]!;
@@ -217,6 +226,29 @@ export class MinidumpFile {
         const old = this.cache.shift()!;
         this.cacheBytes -= old.bytes.length;
       }
+    }
+  }
+
+  /**
+   * Visits `items` in order, each batch's bytes read ahead first: batches hold at most half the
+   * read-ahead cache, so 16,384 modules' names cost ~40 windowed reads, not 32,768 single ones,
+   * and never more memory than the cache.
+   */
+  async prefetchEach<T>(items: readonly T[], rangesOf: (item: T) => Array<{ offset: number; length: number }>, visit: (item: T, index: number) => Promise<void>): Promise<void> {
+    let i = 0;
+    while (i < items.length) {
+      const batch: Array<{ offset: number; length: number }> = [];
+      let bytes = 0;
+      let j = i;
+      while (j < items.length && (j === i || bytes < CACHE_BUDGET / 2)) {
+        for (const r of rangesOf(items[j]!)) {
+          batch.push(r);
+          bytes += Math.max(0, Math.min(r.length, MAX_WINDOW));
+        }
+        j++;
+      }
+      await this.prefetch(batch);
+      for (; i < j; i++) await visit(items[i]!, i);
     }
   }
 

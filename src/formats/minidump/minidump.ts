@@ -13,10 +13,11 @@ import { isDumpError, type DumpWarning } from '../../errors.js';
 import type { CountingSource } from '../../reader/byte-source.js';
 import { unixToIso } from '../../reader/text.js';
 import { hex } from '../../util/hex.js';
-import type { Dump, OpenOptions } from '../dump.js';
+import type { DescribeOptions, Dump, OpenOptions } from '../dump.js';
+import { cutAtDecode, isCutSummary } from '../../util/list-budget.js';
 import { chooseLayout, decodeFullContext, registerPrefixSize, registersFrom, contextKindFromFlags } from '../cpu-context.js';
 import { MinidumpFile, type StreamEntry } from './file.js';
-import { MinidumpMemory, type MemoryRange } from './memory.js';
+import { MinidumpMemory } from './memory.js';
 import { isKnownStreamType, minidumpFlagNames, streamTypeName } from './names.js';
 import type { StreamContext } from './stream.js';
 import { STREAM_DECODERS } from './streams/index.js';
@@ -24,8 +25,8 @@ import type { AssertionInfo } from './streams/assertion-info.js';
 import type { BreakpadInfo } from './streams/breakpad-info.js';
 import { dumpDictionary, stringAnnotations, type CrashpadInfo } from './streams/crashpad-info.js';
 import type { ExceptionStream } from './streams/exception.js';
-import type { MemoryDescriptor } from './streams/memory-list.js';
-import type { Memory64List } from './streams/memory64-list.js';
+import { addMemoryListRanges } from './streams/memory-list.js';
+import { addMemory64Ranges, type Memory64List } from './streams/memory64-list.js';
 import type { MiscInfo } from './streams/misc-info.js';
 import type { Module } from './streams/module-list.js';
 import type { SystemInfo } from './streams/system-info.js';
@@ -38,6 +39,14 @@ import { parseKeyValues } from './streams/linux-text.js';
 const ABSENT: Promise<undefined> = Promise.resolve(undefined);
 
 const POINTER_8: ReadonlySet<Arch> = new Set<Arch>(['x64', 'arm64', 'ppc64', 'mips64', 'ia64', 'riscv64']);
+
+/** Tables that may hold 10^6 entries: under a list budget, decoded only that far (describe). */
+const CUT_AT_DECODE = new Map<number, { what: string; list: (v: unknown) => unknown[] }>([
+  [StreamType.MemoryList, { what: 'memory ranges', list: (v) => v as unknown[] }],
+  [StreamType.Memory64List, { what: 'memory ranges', list: (v) => (v as Memory64List).ranges }],
+  [StreamType.MemoryInfoList, { what: 'memory info entries', list: (v) => v as unknown[] }],
+  [StreamType.HandleData, { what: 'handles', list: (v) => (v as { handles: unknown[] }).handles }],
+]);
 
 export class MinidumpDump implements Dump {
   readonly format = 'minidump' as const;
@@ -83,6 +92,11 @@ export class MinidumpDump implements Dump {
     if (!entry || !entry.inBounds) return undefined;
     const decoder = STREAM_DECODERS.get(entry.type);
     if (!decoder) return undefined;
+    return this.inStream(entry, (ctx) => decoder.decode(ctx));
+  }
+
+  /** Runs a reader over a stream's context; a dump error becomes one StreamDecodeFailed warning. */
+  private async inStream<T>(entry: StreamEntry, run: (ctx: StreamContext) => Promise<T>): Promise<T | undefined> {
     const ctx: StreamContext = {
       file: this.file,
       entry,
@@ -91,12 +105,18 @@ export class MinidumpDump implements Dump {
       stream: (t) => this.stream(t),
     };
     try {
-      return await decoder.decode(ctx);
+      return await run(ctx);
     } catch (e) {
       if (!isDumpError(e)) throw e;
       this.file.warn('StreamDecodeFailed', `${streamTypeName(entry.type)} could not be decoded (${e.code}): ${e.message}`, e.offset ?? entry.rva);
       return undefined;
     }
+  }
+
+  /** Runs a table reader (not memoized: its caller keeps the result) over a stream when present. */
+  private async withStream(type: number, run: (ctx: StreamContext) => Promise<void>): Promise<void> {
+    const entry = this.file.findStream(type);
+    if (entry?.inBounds) await this.inStream(entry, run);
   }
 
   get arch(): Arch {
@@ -158,12 +178,8 @@ export class MinidumpDump implements Dump {
       const hasLarge = this.file.findStream(StreamType.Memory64List)?.inBounds === true;
       this.memoryReader = new MinidumpMemory(
         this.file,
-        async () => {
-          const ranges: MemoryRange[] = [];
-          for (const d of (await this.stream<MemoryDescriptor[]>(StreamType.MemoryList)) ?? []) {
-            if (d.memory.rva === 0 || d.memory.dataSize === 0) continue;
-            ranges.push({ start: d.startOfMemoryRange, end: d.startOfMemoryRange + BigInt(d.memory.dataSize), fileOffset: d.memory.rva });
-          }
+        async (into) => {
+          await this.withStream(StreamType.MemoryList, (ctx) => addMemoryListRanges(ctx, into));
           // Threads may share one stack descriptor (hostile dumps): each distinct range once.
           const seen = new Set<string>();
           for (const t of (await this.threadList())?.threads ?? []) {
@@ -172,14 +188,10 @@ export class MinidumpDump implements Dump {
             const key = `${s.startOfMemoryRange}:${s.memory.dataSize}:${s.memory.rva}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            ranges.push({ start: s.startOfMemoryRange, end: s.startOfMemoryRange + BigInt(s.memory.dataSize), fileOffset: s.memory.rva });
+            into.add(s.startOfMemoryRange, s.startOfMemoryRange + BigInt(s.memory.dataSize), s.memory.rva);
           }
-          return ranges;
         },
-        async () => {
-          const m = await this.stream<Memory64List>(StreamType.Memory64List);
-          return (m?.ranges ?? []).filter((r) => r.available > 0).map((r) => ({ start: r.startOfMemoryRange, end: r.startOfMemoryRange + BigInt(r.available), fileOffset: r.rva }));
-        },
+        (into) => this.withStream(StreamType.Memory64List, (ctx) => addMemory64Ranges(ctx, into)),
         hasLarge,
       );
     }
@@ -231,11 +243,11 @@ export class MinidumpDump implements Dump {
       }
     }
 
-    await f.prefetch(rawThreads.map((t) => ({ offset: t.threadContext.rva, length: Math.min(t.threadContext.dataSize, registerPrefixSize(arch)) })));
     const excContext = exc ? await this.registers(exc.threadContext, 'exception context', arch) : undefined;
     const listStart = (f.findStream(StreamType.ThreadList) ?? f.findStream(StreamType.ThreadExList))?.rva ?? 0;
     const threads: ThreadFacts[] = [];
-    for (const t of rawThreads) {
+    const prefix = registerPrefixSize(arch);
+    await f.prefetchEach(rawThreads, (t) => [{ offset: t.threadContext.rva, length: Math.min(t.threadContext.dataSize, prefix) }], async (t) => {
       const crashing = exc !== undefined && t.threadId === exc.threadId;
       const th: ThreadFacts = { id: t.threadId, crashing, teb: t.teb, priority: t.priority, suspendCount: t.suspendCount };
       const name = names.get(t.threadId);
@@ -246,7 +258,7 @@ export class MinidumpDump implements Dump {
         th.stack = { startAddress: t.stack.startOfMemoryRange, size: t.stack.memory.dataSize, at: { struct: 'MINIDUMP_THREAD', offset: listStart } };
       }
       threads.push(th);
-    }
+    });
 
     const facts: DumpFacts = {
       format: 'minidump',
@@ -372,7 +384,7 @@ export class MinidumpDump implements Dump {
     };
   }
 
-  async describe(): Promise<Record<string, unknown>> {
+  async describe(opts: DescribeOptions = {}): Promise<Record<string, unknown>> {
     const f = this.file;
     const h = f.header;
     const out: Record<string, unknown> = {
@@ -399,7 +411,16 @@ export class MinidumpDump implements Dump {
         unknown.push({ type: e.type, rva: e.rva, size: e.dataSize });
         continue;
       }
-      let value = await this.stream<unknown>(e.type);
+      const cutList = opts.listBudget !== undefined ? CUT_AT_DECODE.get(e.type) : undefined;
+      let value: unknown;
+      if (cutList) {
+        // Decoded only up to the budget (not memoized: triage wants the whole table).
+        let total = 0;
+        const budget = opts.listBudget!;
+        value = await this.inStream(e, (ctx) => decoder.decode({ ...ctx, listBudget: budget, onCut: (n) => (total = n) }));
+        const list = value === undefined ? undefined : cutList.list(value);
+        if (list && total > 0) list.push(cutAtDecode(list.length, total, cutList.what));
+      } else value = await this.stream<unknown>(e.type);
       if (value === undefined) {
         streams[decoder.key] = { undecoded: true, rva: e.rva, size: e.dataSize };
         continue;
@@ -431,7 +452,7 @@ export class MinidumpDump implements Dump {
         value = { ...s.raw, cpu: s.cpu, arch: s.archName, os: s.platformName, osVersion: s.osVersion, csdVersion: s.csdVersion, cpuVendor: s.cpuVendor, cpuDescription: s.cpuDescription };
       } else if (e.type === StreamType.Memory64List) {
         const m = value as Memory64List;
-        value = { numberOfMemoryRanges: m.numberOfMemoryRanges, baseRva: m.baseRva, ranges: m.ranges.map((r) => ({ startOfMemoryRange: r.startOfMemoryRange, dataSize: r.dataSize, rva: r.rva })) };
+        value = { numberOfMemoryRanges: m.numberOfMemoryRanges, baseRva: m.baseRva, ranges: m.ranges.map((r) => (isCutSummary(r) ? r : { startOfMemoryRange: r.startOfMemoryRange, dataSize: r.dataSize, rva: r.rva })) };
       }
       streams[decoder.key] = value;
     }

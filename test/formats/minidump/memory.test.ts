@@ -8,6 +8,7 @@ import { mulberry32 as rng } from '../../helpers/rng.js';
 import { describe, expect, it } from 'vitest';
 import { MinidumpMemory, normalizeRanges, type MemoryRange } from '../../../src/formats/minidump/memory.js';
 import type { MinidumpFile } from '../../../src/formats/minidump/file.js';
+import { RangeTableBuilder } from '../../../src/formats/minidump/range-table.js';
 
 function reference(ranges: MemoryRange[], fileSize: number): MemoryRange[] {
   const kept = ranges
@@ -61,6 +62,51 @@ describe('normalizeRanges', () => {
   });
 });
 
+describe('RangeTable', () => {
+  it('finds addresses at the 32-bit seams and the top of the address space', () => {
+    const b = new RangeTableBuilder(1 << 20);
+    b.add(0xffff_fff0n, 0x1_0000_0010n, 0x100); // crosses 2^32
+    b.add(0xffff_ffff_ffff_fff0n, 0x1_0000_0000_0000_0000n, 0x200); // ends at 2^64
+    b.addParts(0xffff_ffff, 0xffff_fff8, 0x100, 0x300); // runs past 2^64: cut at the top
+    const t = b.build();
+    expect(t.toArray()).toEqual([
+      { start: 0xffff_fff0n, end: 0x1_0000_0010n, fileOffset: 0x100 },
+      { start: 0xffff_ffff_ffff_fff0n, end: 0x1_0000_0000_0000_0000n, fileOffset: 0x200 },
+    ]);
+    expect(t.find(0xffff_ffefn)).toBe(-1);
+    expect(t.find(0x1_0000_0000n)).toBe(0);
+    expect(t.offsetOf(0, 0x1_0000_0000n)).toBe(0x110);
+    expect(t.find(0x1_0000_0010n)).toBe(-1);
+    expect(t.find(0xffff_ffff_ffff_ffffn)).toBe(1);
+    expect(t.bytesFrom(1, 0xffff_ffff_ffff_fffen, 100)).toBe(2);
+    expect(t.find(-1n)).toBe(-1);
+    expect(t.find(1n << 64n)).toBe(-1);
+  });
+
+  it('takes the bytes past the previous range from a range that starts inside it, across 2^32', () => {
+    const b = new RangeTableBuilder(1 << 20);
+    b.add(0x1_0000_0000n, 0x1_0000_1000n, 0x1000);
+    b.add(0xffff_f000n, 0x1_0000_0800n, 0x8000); // lower start, listed second: wins where they meet
+    expect(b.build().toArray()).toEqual([
+      { start: 0xffff_f000n, end: 0x1_0000_0800n, fileOffset: 0x8000 },
+      { start: 0x1_0000_0800n, end: 0x1_0000_1000n, fileOffset: 0x1800 },
+    ]);
+  });
+
+  it('holds 10^6 ranges in columns: 24 bytes each', () => {
+    const b = new RangeTableBuilder(2 ** 40, 1_000_000);
+    for (let i = 0; i < 1_000_000; i++) {
+      const a = i * 0x2000; // past 2^32 from i = 524,288 on
+      b.addParts(Math.floor(a / 2 ** 32), a % 2 ** 32, 0x1000, i * 0x1000);
+    }
+    const t = b.build();
+    expect(t.length).toBe(1_000_000);
+    expect(t.sHi.byteLength + t.sLo.byteLength + t.eHi.byteLength + t.eLo.byteLength + t.off.byteLength).toBe(24_000_000);
+    expect(t.find(BigInt(999_999 * 0x2000 + 0xfff))).toBe(999_999);
+    expect(t.find(BigInt(999_999 * 0x2000 + 0x1000))).toBe(-1);
+  });
+});
+
 describe('MinidumpMemory', () => {
   it('loads and sorts the range table once for reads that start together', async () => {
     let loads = 0;
@@ -68,11 +114,11 @@ describe('MinidumpMemory', () => {
     const file = { size: bytes.length, read: async (o: number, n: number) => bytes.subarray(o, o + n) } as unknown as MinidumpFile;
     const mem = new MinidumpMemory(
       file,
-      async () => {
+      async (into) => {
         loads++;
-        return [{ start: 0x1000n, end: 0x1100n, fileOffset: 0 }];
+        into.add(0x1000n, 0x1100n, 0);
       },
-      async () => [],
+      async () => {},
       false,
     );
     const got = await Promise.all([mem.read(0x1000n, 4), mem.read(0x1010n, 2), mem.fileOffsetOf(0x10ffn)]);

@@ -80,12 +80,11 @@ async function readTable<T>(ctx: StreamContext, rva: number, dataSize: number, d
 async function dictionary(ctx: StreamContext, loc: { dataSize: number; rva: number }, budget: Budget): Promise<Record<string, string>> {
   const out = dumpDictionary();
   const entries = await readTable<{ key: number; value: number }>(ctx, loc.rva, loc.dataSize, MINIDUMP_SIMPLE_STRING_DICTIONARY_ENTRY, budget);
-  await ctx.file.prefetch(entries.flatMap((e) => [{ offset: e.key, length: 128 }, { offset: e.value, length: 512 }]));
-  for (const e of entries) {
+  await ctx.file.prefetchEach(entries, (e) => [{ offset: e.key, length: 128 }, { offset: e.value, length: 512 }], async (e) => {
     const k = await ctx.file.readUtf8String(e.key, 'annotation key');
-    if (k === undefined) continue;
+    if (k === undefined) return;
     out[k] = (await ctx.file.readUtf8String(e.value, 'annotation value')) ?? '';
-  }
+  });
   return out;
 }
 

@@ -31,13 +31,12 @@ export const handleDataStream: StreamDecoder<{ count: number; handles: HandleDes
     const r = await readExList<{ sizeOfHeader: number; sizeOfEntry: number; numberOfDescriptors: number }, HandleDescriptor>(
       ctx, MINIDUMP_HANDLE_DATA_STREAM, def, (h) => h.numberOfDescriptors, LIMITS.maxHandles);
     const named = r.items.slice(0, MAX_NAMED_HANDLES);
-    await ctx.file.prefetch(named.flatMap((h) => [{ offset: h.typeNameRva, length: 64 }, { offset: h.objectNameRva, length: 256 }]));
-    for (const h of named) {
+    await ctx.file.prefetchEach(named, (h) => [{ offset: h.typeNameRva, length: 64 }, { offset: h.objectNameRva, length: 256 }], async (h) => {
       const t = await ctx.file.readString(h.typeNameRva, 'handle type name');
       if (t !== undefined) h.typeName = t;
       const o = await ctx.file.readString(h.objectNameRva, 'handle object name');
       if (o !== undefined && o !== '') h.objectName = o;
-    }
+    });
     return { count: r.header.numberOfDescriptors, handles: r.items };
   },
 };

@@ -18,9 +18,10 @@ export const linuxDsoDebugStream: StreamDecoder<{ header: Record<string, unknown
     const avail = header.map > 0 && header.map <= ctx.file.size ? ctx.file.size - header.map : 0;
     const n = clampCount(ctx, mdef.name, header.dsoCount, mdef.size, avail, LIMITS.maxModules, e.rva);
     const maps = n ? decodeArray<{ addr: bigint | number; name: number; ld: bigint | number }>(mdef, await ctx.file.read(header.map, n * mdef.size, mdef.name), n, header.map) : [];
-    await ctx.file.prefetch(maps.map((m) => ({ offset: m.name, length: 260 })));
-    const linkMap = [];
-    for (const m of maps) linkMap.push({ addr: m.addr, name: await ctx.file.readString(m.name, 'link map name'), ld: m.ld });
+    const linkMap: Array<{ addr: bigint | number; name: string | undefined; ld: bigint | number }> = [];
+    await ctx.file.prefetchEach(maps, (m) => [{ offset: m.name, length: 260 }], async (m) => {
+      linkMap.push({ addr: m.addr, name: await ctx.file.readString(m.name, 'link map name'), ld: m.ld });
+    });
     return { header, linkMap };
   },
 };

@@ -4,7 +4,8 @@
 import { MINIDUMP_MEMORY_DESCRIPTOR } from '../../../../native-structs/minidump/memory.js';
 import { StreamType } from '../../../../native-structs/constants/minidump.js';
 import { LIMITS } from '../../../limits.js';
-import { readCountedList, type StreamDecoder } from '../stream.js';
+import type { RangeTableBuilder } from '../range-table.js';
+import { countedListLayout, forEachEntryPage, readCountedList, type StreamContext, type StreamDecoder } from '../stream.js';
 
 export interface MemoryDescriptor {
   startOfMemoryRange: bigint;
@@ -18,3 +19,22 @@ export const memoryListStream: StreamDecoder<MemoryDescriptor[]> = {
     return (await readCountedList<MemoryDescriptor>(ctx, MINIDUMP_MEMORY_DESCRIPTOR, LIMITS.maxMemoryRanges)).items;
   },
 };
+
+/**
+ * The MemoryList's ranges straight into the memory map's columns: no object per descriptor
+ * (the triage path; `dump` decodes objects through memoryListStream).
+ */
+export async function addMemoryListRanges(ctx: StreamContext, into: RangeTableBuilder): Promise<void> {
+  const { skip, n } = await countedListLayout(ctx, MINIDUMP_MEMORY_DESCRIPTOR, LIMITS.maxMemoryRanges);
+  into.reserve(n);
+  const size = MINIDUMP_MEMORY_DESCRIPTOR.size;
+  await forEachEntryPage(ctx, MINIDUMP_MEMORY_DESCRIPTOR.name, ctx.entry.rva + skip, n, size, (dv, _first, k) => {
+    for (let j = 0; j < k; j++) {
+      const at = j * size;
+      const dataSize = dv.getUint32(at + 8, true);
+      const rva = dv.getUint32(at + 12, true);
+      if (rva === 0 || dataSize === 0) continue;
+      into.addParts(dv.getUint32(at + 4, true), dv.getUint32(at, true), dataSize, rva);
+    }
+  });
+}

@@ -52,14 +52,13 @@ export const moduleListStream: StreamDecoder<Module[]> = {
   async decode(ctx) {
     const r = await readCountedList<RawModule>(ctx, MINIDUMP_MODULE, LIMITS.maxModules);
     const listStart = ctx.entry.rva + (r.padded ? 8 : 4);
-    await ctx.file.prefetch(r.items.flatMap((m) => [
-      // Up to 258 characters in the read-ahead window; a longer path costs one extra read.
+    const out: Module[] = [];
+    // Up to 258 characters in the read-ahead window; a longer path costs one extra read.
+    const around = (m: RawModule) => [
       { offset: m.moduleNameRva, length: 4 + 520 },
       { offset: m.cvRecord.rva, length: Math.min(m.cvRecord.dataSize, MAX_CV_RECORD) },
-    ]));
-    const out: Module[] = [];
-    for (let i = 0; i < r.items.length; i++) {
-      const m = r.items[i]!;
+    ];
+    await ctx.file.prefetchEach(r.items, around, async (m, i) => {
       const offset = listStart + i * MINIDUMP_MODULE.size;
       const path = (await ctx.file.readString(m.moduleNameRva, `module ${i} name`)) ?? '';
       const mod: Module = {
@@ -86,7 +85,7 @@ export const moduleListStream: StreamDecoder<Module[]> = {
         }
       }
       out.push(mod);
-    }
+    });
     return out;
   },
 };

@@ -16,11 +16,10 @@ export const threadNamesStream: StreamDecoder<ThreadName[]> = {
   key: 'threadNames',
   async decode(ctx) {
     const r = await readCountedList<ThreadName>(ctx, MINIDUMP_THREAD_NAME, LIMITS.maxThreads);
-    await ctx.file.prefetch(r.items.map((t) => ({ offset: Number(t.rvaOfThreadName), length: 4 + 128 })));
-    for (const t of r.items) {
+    await ctx.file.prefetchEach(r.items, (t) => [{ offset: Number(t.rvaOfThreadName), length: 4 + 128 }], async (t) => {
       const name = await ctx.file.readString(t.rvaOfThreadName, `thread ${t.threadId} name`);
       if (name !== undefined) t.name = name;
-    }
+    });
     return r.items;
   },
 };

@@ -23,14 +23,12 @@ export const unloadedModuleListStream: StreamDecoder<UnloadedModule[]> = {
   async decode(ctx) {
     const r = await readExList<{ sizeOfHeader: number; sizeOfEntry: number; numberOfEntries: number }, UnloadedModule>(
       ctx, MINIDUMP_UNLOADED_MODULE_LIST, MINIDUMP_UNLOADED_MODULE, (h) => h.numberOfEntries, LIMITS.maxModules);
-    await ctx.file.prefetch(r.items.map((m) => ({ offset: m.moduleNameRva, length: 4 + 128 })));
     const start = ctx.entry.rva + r.header.sizeOfHeader;
-    for (let i = 0; i < r.items.length; i++) {
-      const m = r.items[i]!;
+    await ctx.file.prefetchEach(r.items, (m) => [{ offset: m.moduleNameRva, length: 4 + 128 }], async (m, i) => {
       m.path = (await ctx.file.readString(m.moduleNameRva, `unloaded module ${i} name`)) ?? '';
       m.name = fileNameOf(m.path);
       m.offset = start + i * r.header.sizeOfEntry;
-    }
+    });
     return r.items;
   },
 };
