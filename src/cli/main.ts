@@ -59,7 +59,30 @@ function isMain(): boolean {
   }
 }
 
+/**
+ * A reader that stops reading (`dumptriage *.dmp | head -1`) closes the pipe: the next write
+ * fails with EPIPE. That is the reader's choice, not an error: end at once, quietly, exit 0 (as
+ * ripgrep and git do). Any other write error on stdout or stderr (a full disk behind `>`) is one
+ * line on stderr when it still works, and exit 1.
+ */
+function endOnClosedPipe(): void {
+  const onError = (which: 'stdout' | 'stderr') => (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(EXIT.ok);
+    if (which === 'stdout') {
+      try {
+        process.stderr.write(`dumptriage: cannot write the output: ${e.code ?? e.message}\n`);
+      } catch {
+        // stderr is gone too: the exit code says it.
+      }
+    }
+    process.exit(EXIT.badInput);
+  };
+  process.stdout.on('error', onError('stdout'));
+  process.stderr.on('error', onError('stderr'));
+}
+
 if (isMain()) {
+  endOnClosedPipe();
   runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code;
