@@ -32,8 +32,17 @@ export function ownerTable(triageIniText?: string): OwnerTable {
   return new OwnerTable(knowledge().triageIni, parseTriageIni(triageIniText, 'user'));
 }
 
+/** The ids in `ids` that name no rule (the CLI turns them into a usage error with suggestions). */
+export async function unknownRuleIds(ids: readonly string[]): Promise<{ unknown: string[]; known: string[] }> {
+  const known = (await loadAllRules()).map((r) => r.meta.id);
+  return { unknown: ids.filter((id) => !known.includes(id)), known };
+}
+
 export async function selectRules(opts: TriageOptions): Promise<Rule[]> {
   const all = await loadAllRules();
+  // An unknown id used to be ignored, silently changing the verdict and bucket.
+  const bad = (opts.rules ?? []).filter((id) => !all.some((r) => r.meta.id === id));
+  if (bad.length) throw new RangeError(`unknown rule id${bad.length > 1 ? 's' : ''}: ${bad.join(', ')} (dumptriage rules lists them)`);
   return all.filter((r) => {
     if (opts.rules && opts.rules.length > 0) return opts.rules.includes(r.meta.id);
     return r.meta.stability === 'stable' || opts.experimental === true;

@@ -3,18 +3,38 @@
 // No yargs .env(): with .strict(), every unrelated DUMPTRIAGE_* variable in the environment (the
 // test suite's DUMPTRIAGE_SHARED, say) became an "Unknown argument" and a usage error.
 
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { commands } from './commands/index.js';
 import { VERSION } from '../version.js';
 import { EXIT, type CliIo, type CliState } from './io.js';
+import { escapeTerminal } from '../util/escape.js';
+import { suggest } from '../util/suggest.js';
 
 
 class UsageError extends Error {}
 
+/**
+ * `dumptriage scna DIR`: the first word is no command and no file, but near a command's name:
+ * say so instead of reporting "scna: no such file". A word that is an existing path is a dump.
+ */
+function mistypedCommand(argv: string[]): string | undefined {
+  const first = argv[0];
+  if (first === undefined || first.startsWith('-') || existsSync(first)) return undefined;
+  const names = commands.flatMap((c) => [c.command].flat()).map((c) => c.split(' ')[0]!).filter((n) => n !== '$0');
+  if (names.includes(first)) return undefined;
+  const near = suggest(first, names);
+  return near.length ? `unknown command "${escapeTerminal(first)}" (did you mean ${near.join(' or ')}?)` : undefined;
+}
+
 /** Run the CLI with `argv` (without node and script), writing to `io`. Returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const mistyped = mistypedCommand(argv);
+  if (mistyped) {
+    io.stderr.write(`dumptriage: ${mistyped}\n(try dumptriage --help)\n`);
+    return EXIT.usage;
+  }
   const state: CliState = { exitCode: EXIT.ok };
   let usageError: string | undefined;
   let y = yargs(argv)
@@ -23,7 +43,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .strict()
     .exitProcess(false)
     .version(VERSION)
+    .alias('V', 'version')
     .help()
+    .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       // Throwing stops yargs before any handler runs; parseAsync rejects and we report exit 2.

@@ -147,7 +147,11 @@ export function correlateCrash(i: CorrelateInput): HypervisorCorrelation {
   else if (msrMatch === 'code-only') steps.push(`step 2: the WinBSOD bug check code ${matched!.code} matches the dump but the arguments differ (${matched!.args.join(', ')} vs ${i.dump!.args?.join(', ') ?? '?'})`);
   else if (msrMatch === 'mismatch') steps.push(`step 2: the WinBSOD event nearest in time has code ${matched!.code}, the dump ${i.dump?.code}: they are not the same crash`);
   else if (msrMatch === 'no-event') steps.push(`step 2: no WinBSOD event in the logs matches the dump${i.dump?.code ? ` (code ${i.dump.code})` : ''}`);
-  else steps.push(`step 2: no dump given: WinBSOD reported ${matched!.code} ${matched!.name} (${matched!.args.join(', ')})`);
+  else {
+    // 'no-dump': no dump, or one without a bug check code (a user-mode minidump).
+    const what = i.dump ? 'the dump has no bug check code to compare (a user-mode dump)' : 'no dump given';
+    steps.push(matched ? `step 2: ${what}: WinBSOD reported ${matched.code} ${matched.name} (${matched.args.join(', ')})` : `step 2: ${what}, and no WinBSOD event in the logs`);
+  }
 
   if (anchorMs === undefined) {
     steps.push('step 3: skipped (no crash time)', 'step 4: skipped (no crash time)');

@@ -4,6 +4,7 @@ import type { CommandDef } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
 import { reportError } from './errors.js';
 import { readTriageIniOption } from '../triage-ini-option.js';
+import { listOption, ruleIdsOption } from '../list-options.js';
 import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions, symbolProgressPrinter } from '../symbol-options.js';
 
 export const analyzeCommand: CommandDef = {
@@ -19,7 +20,7 @@ export const analyzeCommand: CommandDef = {
       .option('modules', { type: 'boolean', default: false, describe: 'list every module in the human report' })
       .option('threads', { type: 'boolean', default: false, describe: 'print every thread\'s walked stack in the human report (as minidump-stackwalk does)' })
       .option('deep', { type: 'boolean', default: false, describe: 'allow whole-file work (full page maps)' })
-      .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
+      .option('rules', { type: 'string', requiresArg: true, describe: 'only these rule ids (repeat the option or separate with commas; `dumptriage rules` lists them)' })
       .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
       .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner); it wins over the built-in list' })
       .option('symbols', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS.symbols })
@@ -28,7 +29,7 @@ export const analyzeCommand: CommandDef = {
       .option('offline', { type: 'boolean', default: false, describe: SYMBOL_OPTION_DESCRIPTIONS.offline })
       .option('symbol-timeout', { type: 'number', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-timeout'] })
       .option('verbose', { type: 'boolean', default: false, describe: 'list every place searched for symbols (JSON: symbolLookups)' })
-      .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate' })
+      .option('vm-logs', { type: 'string', requiresArg: true, describe: 'a vmware.log / hostd.log / vmkernel.log file or folder to correlate (repeat for more)' })
       .group(['json', 'human', 'brief', 'pretty', 'modules', 'threads'], 'Output:')
       .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
       .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'symbol-timeout', 'verbose'], 'Symbols:'),
@@ -38,6 +39,13 @@ export const analyzeCommand: CommandDef = {
       io.stderr.write('dumptriage: no dump file given (try --help)\n');
       return EXIT.usage;
     }
+    const modes = (['json', 'brief', 'human'] as const).filter((m) => args[m] === true);
+    if (modes.length > 1) {
+      io.stderr.write(`dumptriage: --${modes[0]} and --${modes[1]} are different output modes: give one\n`);
+      return EXIT.usage;
+    }
+    const rules = await ruleIdsOption(args.rules, io, 'dumptriage');
+    if (rules === null) return EXIT.usage;
     const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage');
     if (triageIniText === null) return EXIT.usage;
     const symbolOpts = symbolCliOptions(args, io, 'dumptriage');
@@ -50,10 +58,10 @@ export const analyzeCommand: CommandDef = {
       try {
         const report = await triageFile(file, {
           deep: Boolean(args.deep),
-          rules: args.rules as string[] | undefined,
+          rules,
           experimental: Boolean(args.experimental),
           triageIniText,
-          vmLogs: args.vmLogs as string[] | undefined,
+          vmLogs: listOption(args.vmLogs),
           ...symbolOpts,
           verbose: Boolean(args.verbose),
         });

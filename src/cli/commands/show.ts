@@ -4,17 +4,32 @@ import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
 import { bugcheckHex, hex, parseNumber } from '../../util/hex.js';
 import { escapeTerminal as t } from '../../util/escape.js';
+import { suggest } from '../../util/suggest.js';
 
 export const showCommand: CommandDef = {
-  command: 'show <code> [args..]',
+  command: 'show [code] [args..]',
   describe: 'Name a bug check or exception code and decode its arguments (like !analyze -show)',
   builder: (y) =>
     y
       .positional('code', { type: 'string', describe: 'code (0xD1, D1, 0x000000D1, c0000005) or name (DRIVER_IRQL_NOT_LESS_OR_EQUAL)' })
       .positional('args', { type: 'string', array: true, describe: 'argument values (hex), as in the dump' })
-      .option('json', { type: 'boolean', default: false, describe: 'JSON output' }),
+      .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
+      .option('list', { type: 'boolean', default: false, describe: 'list every known bug check and exception code' }),
   run: async (args, io) => {
-    const { describeBugcheckArgs, describeExceptionParams, lookupCode, subcodeInfo, bugcheckInfo } = await import('../../analysis/knowledge.js');
+    const { describeBugcheckArgs, describeExceptionParams, lookupCode, subcodeInfo, bugcheckInfo, knowledge } = await import('../../analysis/knowledge.js');
+    if (args.list) {
+      const k = knowledge();
+      const rows = [
+        ...[...k.bugchecks.values()].map((b) => ({ kind: 'bugcheck', code: bugcheckHex(b.code), name: b.name })),
+        ...[...k.exceptions.values()].map((e) => ({ kind: 'exception', code: `0x${e.code.toString(16).padStart(8, '0')}`, name: e.name })),
+      ];
+      io.stdout.write(args.json ? `${JSON.stringify(rows, null, 2)}\n` : rows.map((r) => `${r.kind.padEnd(9)}  ${r.code.padEnd(10)}  ${r.name}\n`).join(''));
+      return EXIT.ok;
+    }
+    if (args.code === undefined) {
+      io.stderr.write('dumptriage show: give a code or a name (or --list)\n');
+      return EXIT.usage;
+    }
     const codeText = String(args.code ?? '');
     const rawArgs = ((args.args as unknown[] | undefined) ?? []).map((a) => String(a));
     const values: bigint[] = [];
@@ -28,7 +43,9 @@ export const showCommand: CommandDef = {
     }
     const hit = lookupCode(codeText);
     if (hit.kind === 'unknown') {
-      io.stderr.write(`dumptriage show: unknown bug check or exception code "${t(codeText)}"\n`);
+      const k = knowledge();
+      const near = suggest(codeText, [...k.bugchecksByName.values(), ...k.exceptionsByName.values()].map((x) => x.name), { partial: true, limit: 12 });
+      io.stderr.write(`dumptriage show: unknown bug check or exception code "${t(codeText)}"${near.length ? `; did you mean:\n${near.map((n) => `  ${n}\n`).join('')}` : ' (show --list lists them)\n'}`);
       return EXIT.usage;
     }
     if (hit.kind === 'bugcheck') {
