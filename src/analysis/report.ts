@@ -5,6 +5,7 @@
 // Addresses, codes, checksums and args are lowercase hex strings ("0xc0000005"), never JSON
 // numbers (a 64-bit address does not fit a double).
 
+import { platformException } from './platform-exceptions.js';
 import { LIMITS } from '../limits.js';
 import type { DumpWarning } from '../errors.js';
 import { hex } from '../util/hex.js';
@@ -330,7 +331,7 @@ export function buildReport(i: BuildReportInput): TriageReport {
     const e = f.exception;
     report.exception = {
       code: hex(e.code >>> 0),
-      name: i.exceptionName(e.code >>> 0),
+      name: platformException(f.system.os, e.code >>> 0, e.flags, f.arch)?.name ?? i.exceptionName(e.code >>> 0),
       address: hex(e.address),
       threadId: e.threadId,
       flags: hex(e.flags >>> 0),

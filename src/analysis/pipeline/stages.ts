@@ -7,6 +7,7 @@ import type { Category, ReportFinding } from '../report.js';
 import { shortFunctionName } from '../symbol-name.js';
 import { hex } from '../../util/hex.js';
 import { baseBugcheckCode, bugcheckName, categoryHint, exceptionName, subcodeInfo } from '../knowledge.js';
+import { platformException, platformOf } from '../platform-exceptions.js';
 import type { ModuleIndex } from '../modules.js';
 import type { Finding, Hint } from '../rules/types.js';
 import type { OwnerTable } from '../triage-ini.js';
@@ -82,8 +83,16 @@ function triggerPhrase(trigger: string): string {
     watchdog: 'detected by a watchdog',
     'hang-dump': 'a dump written without an exception',
     'application-raised': 'raised by the application itself',
+    abort: 'the process aborted itself',
   };
   return t[trigger] ?? trigger;
+}
+
+/** "exception 0xc0000005 STATUS_ACCESS_VIOLATION", or "signal SIGSEGV / SEGV_MAPERR" off Windows. */
+function exceptionPhrase(os: string, ex: { code: number; flags: number }, arch: string): string {
+  const pe = platformException(os, ex.code >>> 0, ex.flags, arch);
+  if (pe) return `${platformOf(os) === 'mach' ? 'Mach exception' : 'signal'} ${pe.name}`;
+  return `exception ${hex(ex.code >>> 0)} ${exceptionName(ex.code)}`;
 }
 
 const noUnwinders: UnwinderFactory = async () => undefined;
@@ -375,7 +384,7 @@ export const STAGES: Stage[] = [
       const what = bc
         ? `bug check ${codeText(bc.code >>> 0)} ${bugcheckName(bc.code)}`
         : ex
-          ? `exception ${hex(ex.code >>> 0)} ${exceptionName(ex.code)}`
+          ? exceptionPhrase(s.facts.system.os, ex, s.facts.arch)
           : 'no exception';
       const c = v.probableCause;
       const cause = c.image ? `probable cause ${c.image} (${v.category}, confidence ${c.confidence})` : `no module blamed (${v.category})`;

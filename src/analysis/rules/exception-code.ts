@@ -3,6 +3,7 @@
 // values at all (software exceptions an application raised to report itself).
 import { hex } from '../../util/hex.js';
 import { exceptionInfo } from '../knowledge.js';
+import { platformException } from '../platform-exceptions.js';
 import { defineRule } from './types.js';
 
 export default defineRule({
@@ -17,6 +18,8 @@ export default defineRule({
       appRaised: 'Exception code {{code}} is not an NTSTATUS value: the application raised it itself (an assert/ensure report or a custom error), it was not a processor fault',
       heap: 'The heap manager found its own data corrupted: the fault is in code that used the heap earlier (overrun, double free, use after free), not in ntdll',
       stackOverflow: 'The thread ran out of stack{{where}}: runaway recursion or a very large local allocation',
+      platform: '{{name}}: {{description}}{{address}}',
+      platformLimited: 'A {{os}} dump: the rules are written for Windows, so this verdict rests on the {{what}} and the faulting frame only',
     },
   },
   create(ctx) {
@@ -24,8 +27,22 @@ export default defineRule({
       exception(ex) {
         if (ctx.facts.format !== 'minidump') return;
         const code = ex.code >>> 0;
-        const info = exceptionInfo(code);
         const at = [ex.at];
+        // Linux/Android signals and macOS/iOS Mach exceptions are not NTSTATUS values.
+        const os = ctx.facts.system.os;
+        const pe = platformException(os, code, ex.flags, ctx.facts.arch);
+        if (pe) {
+          const address = pe.addressMeaningless ? '' : pe.addressIsData ? ` at data address ${hex(ex.address)}` : ` at ${hex(ex.address)}`;
+          ctx.report({
+            messageId: 'platform',
+            data: { name: pe.name, description: pe.description, address },
+            hint: { bucketClass: pe.bucketClass, ...(pe.selfInflicted ? { trigger: 'abort' } : {}) },
+            evidence: at,
+          });
+          ctx.report({ messageId: 'platformLimited', data: { os, what: os === 'macos' || os === 'ios' ? 'Mach exception' : 'signal' }, evidence: at });
+          return;
+        }
+        const info = exceptionInfo(code);
         const c = hex(code);
         if (info) {
           ctx.report({

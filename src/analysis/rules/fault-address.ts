@@ -2,6 +2,7 @@
 // the exception record: the strongest evidence of who was executing.
 import { bugcheckHex, hex } from '../../util/hex.js';
 import { faultParams } from '../knowledge.js';
+import { platformException } from '../platform-exceptions.js';
 import { defineRule } from './types.js';
 
 export default defineRule({
@@ -41,6 +42,15 @@ export default defineRule({
       },
       exception(ex) {
         if (ctx.facts.format !== 'minidump') return;
+        const pe = platformException(ctx.facts.system.os, ex.code >>> 0, ex.flags, ctx.facts.arch);
+        if (pe) {
+          // si_addr / the Mach code is the accessed address (SIGSEGV, SIGBUS, EXC_BAD_ACCESS) or
+          // nothing (SIGABRT): the faulting instruction is the signal context's.
+          const ip = ex.context?.ip ?? ctx.facts.threads.find((t) => t.id === ex.threadId)?.context?.ip;
+          if (ip !== undefined) consider(ip, 'ip', 'Faulting instruction (signal context)', [ex.at]);
+          if (!pe.addressMeaningless) consider(ex.address, pe.addressIsData ? 'mem' : 'ip', pe.addressIsData ? 'Accessed address' : 'Exception address', [ex.at]);
+          return;
+        }
         consider(ex.address, 'ip', 'Exception address', [ex.at]);
       },
     };
