@@ -100,7 +100,15 @@ interface BucketAcc {
   hosts: Map<string, number>;
   first: string;
   last: string;
-  times: number[]; // ms, for the trend: kept as a compact number list
+  /**
+   * Crash times (ms) that can still count in the trend: those of the last 14 days before the
+   * reference time. With a fixed reference (`now`) only those are kept; without, the ones older
+   * than 14 days before the newest crash so far are dropped from time to time (the reference,
+   * the newest crash, only moves forward), so that the list does not grow with the share.
+   */
+  times: number[];
+  /** Length of `times` at which it is next pruned. */
+  pruneAt: number;
   crash: number;
   hang: number;
   categories: Map<string, number>;
@@ -123,7 +131,24 @@ interface ModuleAcc {
   versions: Map<string, number>;
 }
 
+/** Crash times kept per bucket before the first pruning. */
+const PRUNE_MIN = 1024;
+/** The only time form whose text order is its time order (toISOString of years 0-9999). */
+const PLAIN_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
 export class Grouper {
+  /** Reference time given up front (GroupOptions.now), in ms; NaN when it is the newest crash. */
+  private readonly fixedNow: number;
+  /** False once a time that does not sort as text (an unusual year) was seen: then nothing is pruned. */
+  private prunable = true;
+
+  /** `opts.now`: the reference time of the trends, when known before the first add (result() then uses it). */
+  constructor(opts: GroupOptions = {}) {
+    this.fixedNow = opts.now !== undefined ? new Date(opts.now).getTime() : NaN;
+    this.hasFixedNow = opts.now !== undefined;
+  }
+  private readonly hasFixedNow: boolean;
+
   private readonly buckets = new Map<string, BucketAcc>();
   private readonly modules = new Map<string, ModuleAcc>();
   private readonly hosts = new Map<string, { count: number; buckets: Set<string>; first: string; last: string }>();
@@ -147,7 +172,7 @@ export class Grouper {
     const bucketId = d.bucketId || '(no bucket)';
     let b = this.buckets.get(bucketId);
     if (!b) {
-      b = { count: 0, hosts: new Map(), first: time, last: time, times: [], crash: 0, hang: 0, categories: new Map(), modules: new Map(), summaryTime: '', examples: [], days: new Map() };
+      b = { count: 0, hosts: new Map(), first: time, last: time, times: [], pruneAt: PRUNE_MIN, crash: 0, hang: 0, categories: new Map(), modules: new Map(), summaryTime: '', examples: [], days: new Map() };
       this.buckets.set(bucketId, b);
     }
     b.count++;
@@ -155,7 +180,15 @@ export class Grouper {
     if (time < b.first) b.first = time;
     if (time > b.last) b.last = time;
     const ms = Date.parse(time);
-    if (Number.isFinite(ms)) b.times.push(ms);
+    if (!PLAIN_ISO.test(time)) this.prunable = false;
+    if (this.hasFixedNow) {
+      // Only a time 0 to 14 days before the reference ever counts (trendOf).
+      const age = this.fixedNow - ms;
+      if (Number.isFinite(ms) && !(age < 0) && age < 14 * DAY) b.times.push(ms);
+    } else if (Number.isFinite(ms)) {
+      b.times.push(ms);
+      if (b.times.length >= b.pruneAt) this.prune(b);
+    }
     b[kind]++;
     if (d.category) inc(b.categories, d.category);
     const mod = causeKey(d);
@@ -198,8 +231,26 @@ export class Grouper {
     }
   }
 
+  /** Drop the times older than 14 days before the newest crash so far: they cannot count any more. */
+  private prune(b: BucketAcc): void {
+    const newest = Date.parse(this.newest);
+    if (this.prunable && Number.isFinite(newest)) {
+      const oldest = newest - 14 * DAY;
+      b.times = b.times.filter((t) => t >= oldest);
+    }
+    b.pruneAt = Math.max(PRUNE_MIN, 2 * b.times.length);
+  }
+
+  /** Crash times held for the trends, over all buckets (for tests: bounded by the crashes of 14 days). */
+  get retainedTimes(): number {
+    let n = 0;
+    for (const b of this.buckets.values()) n += b.times.length;
+    return n;
+  }
+
+  /** The groups. A `now` given to the constructor is the reference time; `opts.now` must then be the same or absent. */
   result(opts: GroupOptions = {}): ScanGroups {
-    const nowMs = opts.now !== undefined ? new Date(opts.now).getTime() : this.newest ? Date.parse(this.newest) : NaN;
+    const nowMs = this.hasFixedNow ? this.fixedNow : opts.now !== undefined ? new Date(opts.now).getTime() : this.newest ? Date.parse(this.newest) : NaN;
     const sprayMin = opts.sprayMin ?? 3;
     const buckets: BucketSummary[] = [...this.buckets.entries()].map(([bucketId, b]) => {
       const trend = trendOf(b.times, b.first, nowMs);
@@ -287,7 +338,7 @@ export function trendOf(times: readonly number[], firstSeen: string, nowMs: numb
 
 /** Group a list of digests in one call. */
 export function groupDigests(digests: Iterable<DumpDigest>, opts: GroupOptions = {}): ScanGroups {
-  const g = new Grouper();
+  const g = new Grouper(opts);
   for (const d of digests) g.add(d);
   return g.result(opts);
 }

@@ -40,6 +40,9 @@ export interface PoolOptions {
   jobOptions: JobOptions;
 }
 
+/** Young generation of a worker thread (MiB): see ThreadPool.spawn. */
+export const WORKER_YOUNG_MB = 24;
+
 /** Default time a closed pool's workers wait, warm, for the next pool of the process (ms). */
 export const KEEP_WORKERS_MS = 10_000;
 
@@ -207,8 +210,8 @@ class ThreadPool implements JobPool {
   private adoptedCount = 0;
 
   private spawn(): Worker {
-    // Heap limits that keep RSS flat. The young generation is capped at 48 MiB (semi-spaces of
-    // 16 MiB, V8's own 64-bit maximum), not less: a real dump allocates about 1.1 MiB while it is
+    // Heap limits that keep RSS flat. The young generation was capped at 48 MiB (semi-spaces of
+    // 16 MiB, V8's own 64-bit maximum) rather than 16: a real dump allocates about 1.1 MiB while it is
     // triaged (module lists, CodeView records, registers, the report and its JSON), and with a
     // 16 MiB cap each worker scavenged every 3-4 files, copying the live half-built report each
     // time. On a share of the corpus's real dumps (1,220 files, 2 workers, warm) a pass took
@@ -222,7 +225,13 @@ class ThreadPool implements JobPool {
     // throughout: growth, not a leak. 1 GiB is far above what one triage needs within LIMITS; a
     // file that needed more would fail, its worker out of memory (alone, unless it was that
     // worker's first file: a worker that never answered fails all it was given).
-    return newWorker(this.script, { workerData: this.jobOptions, resourceLimits: { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: 1024 } });
+    //
+    // Then capped at 24 MiB (semi-spaces of 8 MiB; issue 18, finding 7): over a long scan the
+    // semi-spaces do grow to their cap (at 50,000 small dumps each worker held 32 MiB of young
+    // generation), and with two workers the 48 MiB cap alone put `dumptriage scan` at 220-228 MiB
+    // of RSS from 50,000 files on (24 MiB: 197 MiB at 50,000). A real dump's ~1.1 MiB then
+    // scavenges every ~7 files instead of every 3-4 with 16 MiB.
+    return newWorker(this.script, { workerData: this.jobOptions, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, maxOldGenerationSizeMb: 1024 } });
   }
 
   /** Serve this pool with `worker`, new or adopted warm (it is then sent the options first). */

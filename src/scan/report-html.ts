@@ -165,27 +165,71 @@ const JS = `
 })();
 `;
 
-export function renderHtmlReport(input: HtmlReportInput): string {
-  const g = input.groups;
-  const anchors = new Map<string, string>();
-  g.buckets.forEach((b, i) => anchors.set(b.bucketId, `bucket-${i + 1}`));
+/** One analysed dump as the report's per-bucket lists show it (`module`: image, else module name). */
+export interface ReportDump {
+  rel: string;
+  host: string | null;
+  time: string;
+  module: string | null;
+}
+
+/** Failed files listed in the report (the rest are counted). */
+export const MAX_FAILURE_ROWS = 1000;
+
+/**
+ * The files a report lists, kept where the caller likes (report-store.ts: a temporary SQLite
+ * file, so that the scan's memory does not grow with the share).
+ */
+export interface ReportDumpSource {
+  /** The analysed dumps of a bucket (`bucketId || '(no bucket)'`), newest first, ties in the order they were added. */
+  bucketDumps(bucketId: string): Iterable<ReportDump>;
+  /** Failed files (status error): how many, and the first MAX_FAILURE_ROWS in the order added. */
+  readonly failureCount: number;
+  readonly failures: readonly DumpDigest[];
+}
+
+/** What the lists of a report need from one digest. */
+export function reportDump(d: DumpDigest): ReportDump {
+  return { rel: d.rel, host: d.host, time: d.time, module: d.image ?? d.module ?? null };
+}
+
+/** A source over digests in memory (the library and the tests). */
+export function digestSource(digests: readonly DumpDigest[]): ReportDumpSource {
   const byBucket = new Map<string, DumpDigest[]>();
-  for (const d of input.digests) {
+  for (const d of digests) {
     if (d.status !== 'ok') continue;
     const k = d.bucketId || '(no bucket)';
     let l = byBucket.get(k);
     if (!l) byBucket.set(k, (l = []));
     l.push(d);
   }
-  const href = (rel: string): string => pathToFileURL(join(input.root, ...rel.split('/'))).href;
-  const data = {
-    buckets: g.buckets.map((b) => ({
-      anchor: anchors.get(b.bucketId),
-      dumps: (byBucket.get(b.bucketId) ?? [])
-        .sort((x, y) => (x.time > y.time ? -1 : x.time < y.time ? 1 : 0))
-        .map((d) => ({ rel: d.rel, href: href(d.rel), host: d.host, time: d.time, module: d.image ?? d.module ?? null })),
-    })),
+  const failures = digests.filter((d) => d.status === 'error');
+  return {
+    bucketDumps: (bucketId) => (byBucket.get(bucketId) ?? []).sort((x, y) => (x.time > y.time ? -1 : x.time < y.time ? 1 : 0)).map(reportDump),
+    failureCount: failures.length,
+    failures: failures.slice(0, MAX_FAILURE_ROWS),
   };
+}
+
+export function renderHtmlReport(input: HtmlReportInput): string {
+  const { digests, ...rest } = input;
+  let out = '';
+  for (const part of htmlReportParts({ ...rest, dumps: digestSource(digests) })) out += part;
+  return out;
+}
+
+export type HtmlReportStreamInput = Omit<HtmlReportInput, 'digests'> & { dumps: ReportDumpSource };
+
+/**
+ * The report in parts, in order (their concatenation is the page): the per-bucket dump lists of
+ * the inline data come a few dumps at a time, so that a writer holds one part at a time however
+ * many dumps the share has.
+ */
+export function* htmlReportParts(input: HtmlReportStreamInput): Generator<string> {
+  const g = input.groups;
+  const anchors = new Map<string, string>();
+  g.buckets.forEach((b, i) => anchors.set(b.bucketId, `bucket-${i + 1}`));
+  const href = (rel: string): string => pathToFileURL(join(input.root, ...rel.split('/'))).href;
   const c = input.counts;
   const cards = [
     ['files', c.found], ['dumps', c.dumps], ['analysed', c.ok], ['failed', c.failed], ['not dumps', c.skipped],
@@ -209,9 +253,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
         `<td class="mono">${h(m.module)}</td><td class="mono">${m.timestamps.map((x) => `${h(x.timestamp)} (${x.count})`).join('<br>') || '-'}</td><td class="mono">${m.versions.map((x) => `${h(x.version)} (${x.count})`).join('<br>') || '-'}</td></tr>`,
     )
     .join('');
-  const failures = input.digests.filter((d) => d.status === 'error');
-  const failureRows = failures
-    .slice(0, 1000)
+  const failureCount = input.dumps.failureCount;
+  const failureRows = input.dumps.failures
+    .slice(0, MAX_FAILURE_ROWS)
     .map((d) => `<tr><td class="mono">${h(d.rel)}</td><td>${h(d.host ?? '-')}</td><td>${h(d.error?.code ?? '')}</td><td>${h(d.error?.message ?? '')}</td></tr>`)
     .join('');
   const sections = g.buckets
@@ -223,7 +267,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     .join('');
   const spray = g.spray.map((s) => `<p class="hint">${h(s.message)}</p>`).join('');
   const title = input.title ?? 'dumptriage scan report';
-  return `<!DOCTYPE html>
+  yield `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -248,9 +292,29 @@ ${barChart('chart-hosts', 'Hosts', g.hosts.slice(0, 15).map((x) => ({ label: x.h
 <tbody>${moduleRows}</tbody></table>
 <h2>Dumps by bucket</h2>
 ${sections}
-<h2>Failed files (${failures.length})</h2>
-${failures.length ? `<table class="sortable" id="failure-table"><thead><tr><th>File</th><th>Host</th><th>Code</th><th>Error</th></tr></thead><tbody>${failureRows}</tbody></table>${failures.length > 1000 ? `<p class="meta">${failures.length - 1000} more in --csv / --json</p>` : ''}` : '<p class="empty">none</p>'}
-<script type="application/json" id="scan-data">${jsonForScript(data)}</script>
+<h2>Failed files (${failureCount})</h2>
+${failureCount ? `<table class="sortable" id="failure-table"><thead><tr><th>File</th><th>Host</th><th>Code</th><th>Error</th></tr></thead><tbody>${failureRows}</tbody></table>${failureCount > MAX_FAILURE_ROWS ? `<p class="meta">${failureCount - MAX_FAILURE_ROWS} more in --csv / --json</p>` : ''}` : '<p class="empty">none</p>'}
+<script type="application/json" id="scan-data">`;
+  // The data: what jsonForScript({ buckets: [{ anchor, dumps: [...] }] }) gives, written a few
+  // dumps at a time (its escapes apply character by character, so piece by piece alike).
+  yield '{"buckets":[';
+  let firstBucket = true;
+  for (const b of g.buckets) {
+    yield `${firstBucket ? '' : ','}{"anchor":${jsonForScript(anchors.get(b.bucketId))},"dumps":[`;
+    firstBucket = false;
+    let part = '';
+    let first = true;
+    for (const d of input.dumps.bucketDumps(b.bucketId)) {
+      part += (first ? '' : ',') + jsonForScript({ rel: d.rel, href: href(d.rel), host: d.host, time: d.time, module: d.module });
+      first = false;
+      if (part.length >= 65536) {
+        yield part;
+        part = '';
+      }
+    }
+    yield `${part}]}`;
+  }
+  yield `]}</script>
 <script>${JS}</script>
 </body></html>
 `;

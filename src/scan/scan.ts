@@ -232,7 +232,8 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     const counts: ScanCounts = { found: 0, dumps: 0, ok: 0, failed: 0, skipped: 0, excluded: 0, read: 0, reused: 0, removed: 0, bytesRead: 0 };
     const errors: Record<string, number> = {};
     const skippedBy: Record<string, number> = {};
-    const grouper = new Grouper();
+    // Given the reference time up front, the grouper keeps only the crash times that can count in a trend.
+    const grouper = new Grouper(groupOpts(o));
     const skip = [join(this.root, INDEX_DIR)];
     if (indexPath) skip.push(indexPath, `${indexPath}-wal`, `${indexPath}-shm`, `${indexPath}-journal`, IndexLock.lockPath(indexPath), IndexLock.ownerPath(indexPath));
     const walker = walk(this.root, {
@@ -362,7 +363,9 @@ export class ShareScan implements AsyncIterable<ScanItem> {
 
     try {
       for (;;) {
-        while (!walkDone && inflight < maxInflight && ready.length < 256) {
+        // The walk stays a bounded distance ahead: files in the pool, results not yet taken, and
+        // (--ordered) results held back behind a slow file, so that memory does not grow with the share.
+        while (!walkDone && inflight < maxInflight && ready.length < 256 && reorder.size < MAX_REORDER) {
           const n = await walker.next();
           if (n.done) {
             walkDone = true;
@@ -440,6 +443,12 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     }
   }
 }
+
+/**
+ * Results held back for --ordered behind a file still running: the walk waits beyond this (a
+ * rescan reuses thousands of rows in the time one slow file runs).
+ */
+const MAX_REORDER = 1024;
 
 /** Distinct missing symbol files probed at the start of a scan (each is a few stat calls, or one request to a server). */
 const MAX_MISSING_PROBES = 4096;

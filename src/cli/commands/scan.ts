@@ -3,18 +3,19 @@
 
 import { PathFilter } from '../../scan/glob.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { readTriageIniOption } from '../triage-ini-option.js';
 import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions, symbolProgressPrinter } from '../symbol-options.js';
 import { resolve } from 'node:path';
 import type { CommandDef } from '../command.js';
-import { EXIT } from '../io.js';
+import { EXIT, type CliIo } from '../io.js';
 import { ShareScan, type ScanOptions } from '../../scan/scan.js';
 import type { DumpDigest } from '../../scan/digest.js';
 import { ProgressBar } from '../../scan/progress.js';
 import { renderScanText } from '../../scan/render-text.js';
 import { csvHeader, csvRow } from '../../scan/csv.js';
-import { renderHtmlReport } from '../../scan/report-html.js';
+import { htmlReportParts } from '../../scan/report-html.js';
+import { ReportDumpStore } from '../../scan/report-store.js';
 import { escapeTerminal } from '../../util/escape.js';
 
 /** NDJSON line of one file: the report is the same JSON as `dumptriage --json`. */
@@ -23,6 +24,43 @@ export function fileLine(path: string, d: DumpDigest, reused: boolean, reportJso
   const base = JSON.stringify(head).slice(0, -1);
   if (d.status === 'ok' && reportJson !== undefined) return `${base},"bucketId":${JSON.stringify(d.bucketId ?? null)},"report":${reportJson}}\n`;
   return `${base},"error":${JSON.stringify(d.error ?? null)}}\n`;
+}
+
+/**
+ * Write to stdout, waiting for it to drain when it says so (a pipe to a slow reader): the NDJSON
+ * of a share is hundreds of MiB, which must not pile up in this process.
+ */
+function writeOut(out: CliIo['stdout'], text: string): Promise<void> | undefined {
+  if (out.write(text) !== false) return undefined;
+  const s = out as Partial<NodeJS.WritableStream>;
+  if (typeof s.once !== 'function' || typeof s.removeListener !== 'function') return undefined;
+  return new Promise<void>((res) => {
+    const done = (): void => {
+      s.removeListener!('drain', done);
+      s.removeListener!('error', done);
+      res();
+    };
+    s.once!('drain', done);
+    s.once!('error', done);
+  });
+}
+
+/** The HTML report, written as it is rendered (a page of 100,000 dumps is ~30 MiB). */
+async function writeReport(path: string, parts: Iterable<string>): Promise<void> {
+  const fh = await open(path, 'w');
+  try {
+    let buf = '';
+    for (const part of parts) {
+      buf += part;
+      if (buf.length >= 1 << 18) {
+        await fh.write(buf);
+        buf = '';
+      }
+    }
+    if (buf) await fh.write(buf);
+  } finally {
+    await fh.close();
+  }
 }
 
 function endStream(s: WriteStream): Promise<void> {
@@ -151,37 +189,41 @@ export const scanCommand: CommandDef = {
       csv = createWriteStream(String(args.csv));
       csv.write(csvHeader());
     }
-    const keepAll = args.report !== undefined;
-    const kept: DumpDigest[] = [];
+    // --report lists every file: they wait in a temporary database, not in the heap.
+    const reportDumps = args.report !== undefined ? new ReportDumpStore() : undefined;
     const failures: DumpDigest[] = [];
     try {
-      for await (const item of scan) {
-        const d = item.digest;
-        if (args.json) io.stdout.write(fileLine(item.path, d, item.reused, d.status === 'ok' ? item.reportJson() : undefined));
-        if (csv && !csv.write(csvRow(d))) await new Promise<void>((r) => csv!.once('drain', () => r()));
-        if (keepAll && d.status !== 'skipped') kept.push(d);
-        // The summary lists the first 20 failures (the count is the summary's): no more are kept.
-        if (d.status === 'error' && failures.length < 20) failures.push(d);
+      try {
+        for await (const item of scan) {
+          const d = item.digest;
+          if (args.json) await writeOut(io.stdout, fileLine(item.path, d, item.reused, d.status === 'ok' ? item.reportJson() : undefined));
+          if (csv && !csv.write(csvRow(d))) await new Promise<void>((r) => csv!.once('drain', () => r()));
+          reportDumps?.add(d);
+          // The summary lists the first 20 failures (the count is the summary's): no more are kept.
+          if (d.status === 'error' && failures.length < 20) failures.push(d);
+        }
+      } catch (e) {
+        progress.finish();
+        io.stderr.write(`dumptriage scan: ${escapeTerminal((e as Error).message)}\n`);
+        if (csv) await endStream(csv).catch(() => undefined);
+        return EXIT.badInput;
       }
-    } catch (e) {
       progress.finish();
-      io.stderr.write(`dumptriage scan: ${escapeTerminal((e as Error).message)}\n`);
-      if (csv) await endStream(csv).catch(() => undefined);
-      return EXIT.badInput;
+      if (csv) await endStream(csv);
+      const summary = scan.summary!;
+      if (args.json) {
+        io.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
+      } else {
+        io.stdout.write(renderScanText(summary, failures));
+      }
+      if (args.report && reportDumps) {
+        const parts = htmlReportParts({ root: dir, generated: new Date().toISOString(), counts: summary, groups: summary.groups, dumps: reportDumps });
+        await writeReport(String(args.report), parts);
+        if (!args.json) io.stdout.write(`\nHTML report: ${escapeTerminal(resolve(String(args.report)))}\n`);
+      }
+      return args.strict && summary.failed > 0 ? EXIT.badInput : EXIT.ok;
+    } finally {
+      reportDumps?.close();
     }
-    progress.finish();
-    if (csv) await endStream(csv);
-    const summary = scan.summary!;
-    if (args.json) {
-      io.stdout.write(`${JSON.stringify({ type: 'summary', ...summary })}\n`);
-    } else {
-      io.stdout.write(renderScanText(summary, failures));
-    }
-    if (args.report) {
-      const html = renderHtmlReport({ root: dir, generated: new Date().toISOString(), counts: summary, groups: summary.groups, digests: kept });
-      await writeFile(String(args.report), html);
-      if (!args.json) io.stdout.write(`\nHTML report: ${escapeTerminal(resolve(String(args.report)))}\n`);
-    }
-    return args.strict && summary.failed > 0 ? EXIT.badInput : EXIT.ok;
   },
 };
