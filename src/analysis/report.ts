@@ -144,7 +144,8 @@ export interface ReportModuleSymbols {
   reason?: string;
 }
 
-export type VerdictKind = 'crash' | 'hang';
+/** 'incomplete': the dump is cut short or damaged so that neither can be told (no exception and no threads). */
+export type VerdictKind = 'crash' | 'hang' | 'incomplete';
 export type Category = 'third-party-driver' | 'microsoft' | 'hardware' | 'memory-corruption' | 'application' | 'unknown';
 
 /** The function, source line and inlined calls come from symbols (ReportSymbolFields), when they name the frame. */

@@ -2,6 +2,7 @@
 // A full report is written out (NDJSON, index) and then dropped: only digests are retained, so
 // memory stays flat however many dumps a share holds.
 
+import type { VerdictKind } from '../analysis/report.js';
 import type { TriageReport } from '../analysis/report.js';
 
 export type FileStatus = 'ok' | 'error' | 'skipped';
@@ -19,7 +20,7 @@ export interface ReportDigest {
   dumpType?: string;
   arch?: string;
   bucketId?: string;
-  kind?: 'crash' | 'hang';
+  kind?: VerdictKind;
   category?: string;
   trigger?: string;
   /** ISO 8601 crash time from the dump. */

@@ -70,6 +70,8 @@ export interface ScanGroups {
   dumps: number;
   crash: number;
   hang: number;
+  /** Dumps cut short or damaged (verdict kind 'incomplete'): neither crash nor hang. */
+  incomplete: number;
   buckets: BucketSummary[];
   modules: ModuleSummary[];
   hosts: HostSummary[];
@@ -156,15 +158,17 @@ export class Grouper {
   private dumps = 0;
   private crash = 0;
   private hang = 0;
+  private incomplete = 0;
   private newest = '';
 
   /** Count one file; only analysed dumps (status ok) join buckets. */
   add(d: DumpDigest): void {
     if (d.status !== 'ok') return;
     this.dumps++;
+    if (d.kind === 'incomplete') this.incomplete++;
     const kind = d.kind === 'hang' ? 'hang' : 'crash';
     if (kind === 'hang') this.hang++;
-    else this.crash++;
+    else if (d.kind !== 'incomplete') this.crash++;
     const time = d.time;
     if (time > this.newest) this.newest = time;
     const day = time.slice(0, 10);
@@ -305,6 +309,7 @@ export class Grouper {
       dumps: this.dumps,
       crash: this.crash,
       hang: this.hang,
+      incomplete: this.incomplete,
       buckets,
       modules,
       hosts,

@@ -33,7 +33,7 @@ const day = (iso: string): string => iso.slice(0, 10);
 export function renderGroupsText(g: ScanGroups, opts: { limit?: number } = {}): string {
   const limit = opts.limit ?? 20;
   const out: string[] = [];
-  out.push(`${g.dumps} dumps analysed: ${g.crash} crash, ${g.hang} hang; ${g.buckets.length} buckets, ${g.hosts.length} hosts${g.now ? `; trends to ${day(g.now)}` : ''}`);
+  out.push(`${g.dumps} dumps analysed: ${g.crash} crash, ${g.hang} hang${g.incomplete ? `, ${g.incomplete} incomplete` : ''}; ${g.buckets.length} buckets, ${g.hosts.length} hosts${g.now ? `; trends to ${day(g.now)}` : ''}`);
   if (g.buckets.length) {
     out.push('', 'Buckets');
     const rows = [['COUNT', 'HOSTS', 'FIRST', 'LAST', 'TREND (7d/prev)', 'MODULE', 'BUCKET']];

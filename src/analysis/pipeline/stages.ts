@@ -388,7 +388,7 @@ export const STAGES: Stage[] = [
           : 'no exception';
       const c = v.probableCause;
       const cause = c.image ? `probable cause ${c.image} (${v.category}, confidence ${c.confidence})` : `no module blamed (${v.category})`;
-      const head = v.kind === 'hang' ? `Hang, ${triggerPhrase(v.trigger)}` : `Crash`;
+      const head = v.kind === 'hang' ? `Hang, ${triggerPhrase(v.trigger)}` : v.kind === 'incomplete' ? 'Incomplete dump' : `Crash`;
       s.verdict.set('summary', 'summary', `${head}: ${what}; ${cause}.`);
     },
   },
