@@ -104,3 +104,26 @@ describe('CLI arguments', () => {
     expect(list.stdout).toMatch(/^exception +0xc0000005 +STATUS_ACCESS_VIOLATION$/m);
   });
 });
+
+describe('scan arguments', () => {
+  let share: string;
+  beforeAll(() => {
+    share = mkdtempSync(join(tmpdir(), 'dumptriage-args-scan-'));
+    copyFileSync(FIXTURE, join(share, 'a.dmp'));
+    copyFileSync(FIXTURE, join(share, 'b.bin'));
+  });
+  afterAll(() => rmSync(share, { recursive: true, force: true }));
+
+  it('--include GLOB DIR: the folder is the folder, not a second glob', () => {
+    const r = run(['scan', '--include', '*.dmp', '--no-index', share]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 files, 1 dumps: 1 analysed');
+  });
+
+  it('--rules with an unknown id is a usage error before the scan', () => {
+    const r = run(['scan', '--rules', 'nosuch', '--no-index', share]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('dumptriage scan: --rules: no rule "nosuch"');
+  });
+});

@@ -1,6 +1,7 @@
 // `dumptriage scan <dir>`: bulk scan of a dump share — parallel, incremental, grouped.
 // Summary table on stdout (or NDJSON with --json), progress on a TTY stderr, --csv / --report files.
 
+import { listOption, ruleIdsOption } from '../list-options.js';
 import { PathFilter } from '../../scan/glob.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -81,8 +82,8 @@ export const scanCommand: CommandDef = {
       .option('report', { type: 'string', describe: 'also write a self-contained HTML report to FILE' })
       .option('jobs', { alias: 'j', type: 'number', describe: 'parallel worker threads (default: all cores)' })
       .option('follow-symlinks', { type: 'boolean', default: false, describe: 'follow symbolic links (loops are detected)' })
-      .option('include', { type: 'string', array: true, describe: 'only files matching these globs (root-relative; no "/" = base name)' })
-      .option('exclude', { type: 'string', array: true, describe: 'leave out files and folders matching these globs' })
+      .option('include', { type: 'string', requiresArg: true, describe: 'only files matching this glob (root-relative; no "/" = base name); repeat for more' })
+      .option('exclude', { type: 'string', requiresArg: true, describe: 'leave out files and folders matching this glob; repeat for more' })
       .option('host-pattern', { type: 'string', describe: 'regex over the relative path; group 1 is the host (default "^([^/]+)/": first folder)' })
       .option('host-from', { choices: ['auto', 'path', 'dump'], default: 'auto', describe: 'host name: the dump\'s own when it has one (auto), or only the path, or only the dump' })
       .option('index', { type: 'string', describe: 'index file (default <dir>/.dumptriage/index.sqlite); --no-index keeps nothing' })
@@ -95,7 +96,7 @@ export const scanCommand: CommandDef = {
       .option('slow-io-ms', { type: 'number', default: 2, describe: 'blocked ms per file from which workers read several files at once (network shares; 0 = from the start)' })
       .option('workers', { choices: ['auto', 'threads', 'inline'], default: 'auto', hidden: true })
       .option('deep', { type: 'boolean', default: false, describe: 'allow whole-file work (full page maps)' })
-      .option('rules', { type: 'string', array: true, describe: 'only these rule ids' })
+      .option('rules', { type: 'string', requiresArg: true, describe: 'only these rule ids (repeat the option or separate with commas)' })
       .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
       .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner)' })
       .option('symbols', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS.symbols })
@@ -103,7 +104,7 @@ export const scanCommand: CommandDef = {
       .option('symbol-cache', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-cache'] })
       .option('offline', { type: 'boolean', default: false, describe: SYMBOL_OPTION_DESCRIPTIONS.offline })
       .option('symbol-timeout', { type: 'number', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-timeout'] })
-      .option('vm-logs', { type: 'string', array: true, describe: 'vmware.log / hostd.log / vmkernel.log files or folders to correlate each dump with' })
+      .option('vm-logs', { type: 'string', requiresArg: true, describe: 'a vmware.log / hostd.log / vmkernel.log file or folder to correlate each dump with (repeat for more)' })
       .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
       .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'wait', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
       .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
@@ -132,9 +133,11 @@ export const scanCommand: CommandDef = {
       io.stderr.write(`dumptriage scan: --now is not a date: ${escapeTerminal(String(args.now))}\n`);
       return EXIT.usage;
     }
+    const rules = await ruleIdsOption(args.rules, io, 'dumptriage scan');
+    if (rules === null) return EXIT.usage;
     // A bad glob is a usage error before the index is opened or a file is read.
     try {
-      new PathFilter(args.include as string[] | undefined, args.exclude as string[] | undefined);
+      new PathFilter(listOption(args.include), listOption(args.exclude));
     } catch (e) {
       io.stderr.write(`dumptriage scan: ${escapeTerminal((e as Error).message)}\n`);
       return EXIT.usage;
@@ -157,8 +160,8 @@ export const scanCommand: CommandDef = {
     const opts: ScanOptions = {
       jobs: args.jobs as number | undefined,
       followSymlinks: Boolean(args.followSymlinks),
-      include: args.include as string[] | undefined,
-      exclude: args.exclude as string[] | undefined,
+      include: listOption(args.include),
+      exclude: listOption(args.exclude),
       hostPattern,
       hostFrom: args.hostFrom as 'auto' | 'path' | 'dump',
       index: args.index === false ? false : (args.index as string | undefined),
@@ -172,10 +175,10 @@ export const scanCommand: CommandDef = {
       keepWorkersMs: 0,
       workers: args.workers as 'auto' | 'threads' | 'inline',
       deep: Boolean(args.deep),
-      rules: args.rules as string[] | undefined,
+      rules,
       experimental: Boolean(args.experimental),
       triageIniText,
-      vmLogs: args.vmLogs as string[] | undefined,
+      vmLogs: listOption(args.vmLogs),
       ...symbolOpts,
       onProgress: (p) => progress.update(p),
       onWarning: (m) => {
