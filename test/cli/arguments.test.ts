@@ -4,7 +4,7 @@
 // accepted; `show WATCHDOG` only said "unknown".
 
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,27 @@ describe('scan arguments', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('1 files, 1 dumps: 1 analysed');
+  });
+
+  it('an output path that cannot be written is a usage error before the scan (issue 14, item 1)', () => {
+    for (const [flag, path, why] of [
+      ['--csv', join(share, 'no', 'such', 'x.csv'), 'its folder does not exist'],
+      ['--report', join(share, 'no', 'such', 'x.html'), 'its folder does not exist'],
+      ['--report', share, 'it is a folder'],
+    ] as const) {
+      const r = run(['scan', flag, path, '--no-index', share]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe(''); // the scan never ran
+      expect(r.stderr).toBe(`dumptriage scan: cannot write the ${flag === '--csv' ? 'CSV' : 'HTML report'} to ${path}: ${why}\n`);
+    }
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a write that fails during the scan (a full disk) ends it with a message and exit 1', () => {
+    for (const flag of ['--csv', '--report']) {
+      const r = run(['scan', flag, '/dev/full', '--no-index', share]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^dumptriage scan: cannot write the (CSV|HTML report) to \/dev\/full: ENOSPC\n$/);
+    }
   });
 
   it('--rules with an unknown id is a usage error before the scan', () => {

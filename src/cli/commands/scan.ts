@@ -4,7 +4,7 @@
 import { listOption, ruleIdsOption } from '../list-options.js';
 import { PathFilter } from '../../scan/glob.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { readTriageIniOption } from '../triage-ini-option.js';
 import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions, symbolProgressPrinter } from '../symbol-options.js';
 import { resolve } from 'node:path';
@@ -46,9 +46,23 @@ function writeOut(out: CliIo['stdout'], text: string): Promise<void> | undefined
   });
 }
 
+/**
+ * An output file named by --csv or --report, opened before the scan starts: a path that cannot be
+ * written is a usage error at once, not a trace (or a whole scan thrown away) at the end.
+ */
+async function openOutput(path: string, what: string, io: CliIo): Promise<FileHandle | null> {
+  try {
+    return await open(path, 'w');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'its folder does not exist' : err.code === 'EISDIR' ? 'it is a folder' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : (err.code ?? err.message);
+    io.stderr.write(`dumptriage scan: cannot write the ${what} to ${escapeTerminal(path)}: ${why}\n`);
+    return null;
+  }
+}
+
 /** The HTML report, written as it is rendered (a page of 100,000 dumps is ~30 MiB). */
-async function writeReport(path: string, parts: Iterable<string>): Promise<void> {
-  const fh = await open(path, 'w');
+async function writeReport(fh: FileHandle, parts: Iterable<string>): Promise<void> {
   try {
     let buf = '';
     for (const part of parts) {
@@ -186,10 +200,20 @@ export const scanCommand: CommandDef = {
         io.stderr.write(`dumptriage scan: warning: ${escapeTerminal(m)}\n`);
       },
     };
+    const csvFile = args.csv !== undefined ? await openOutput(String(args.csv), 'CSV', io) : undefined;
+    if (csvFile === null) return EXIT.usage;
+    const reportFile = args.report !== undefined ? await openOutput(String(args.report), 'HTML report', io) : undefined;
+    if (reportFile === null) {
+      await csvFile?.close();
+      return EXIT.usage;
+    }
     const scan = new ShareScan(dir, opts);
     let csv: WriteStream | undefined;
-    if (args.csv) {
-      csv = createWriteStream(String(args.csv));
+    let csvError: Error | undefined;
+    if (csvFile) {
+      csv = csvFile.createWriteStream();
+      // A write that fails later (a full disk) ends the scan with a message, not an unhandled event.
+      csv.on('error', (e) => (csvError ??= e));
       csv.write(csvHeader());
     }
     // --report lists every file: they wait in a temporary database, not in the heap.
@@ -200,7 +224,8 @@ export const scanCommand: CommandDef = {
         for await (const item of scan) {
           const d = item.digest;
           if (args.json) await writeOut(io.stdout, fileLine(item.path, d, item.reused, d.status === 'ok' ? item.reportJson() : undefined));
-          if (csv && !csv.write(csvRow(d))) await new Promise<void>((r) => csv!.once('drain', () => r()));
+          if (csvError) throw new Error(`cannot write the CSV to ${String(args.csv)}: ${(csvError as NodeJS.ErrnoException).code ?? csvError.message}`);
+          if (csv && !csv.write(csvRow(d))) await drained(csv);
           reportDumps?.add(d);
           // The summary lists the first 20 failures (the count is the summary's): no more are kept.
           if (d.status === 'error' && failures.length < 20) failures.push(d);
@@ -219,14 +244,33 @@ export const scanCommand: CommandDef = {
       } else {
         io.stdout.write(renderScanText(summary, failures));
       }
-      if (args.report && reportDumps) {
+      if (reportFile && reportDumps) {
         const parts = htmlReportParts({ root: dir, generated: new Date().toISOString(), counts: summary, groups: summary.groups, dumps: reportDumps });
-        await writeReport(String(args.report), parts);
+        try {
+          await writeReport(reportFile, parts);
+        } catch (e) {
+          io.stderr.write(`dumptriage scan: cannot write the HTML report to ${escapeTerminal(String(args.report))}: ${escapeTerminal((e as NodeJS.ErrnoException).code ?? (e as Error).message)}\n`);
+          return EXIT.badInput;
+        }
         if (!args.json) io.stdout.write(`\nHTML report: ${escapeTerminal(resolve(String(args.report)))}\n`);
       }
       return args.strict && summary.failed > 0 ? EXIT.badInput : EXIT.ok;
     } finally {
       reportDumps?.close();
+      await reportFile?.close().catch(() => undefined);
     }
   },
 };
+
+/** Resolves when `s` can take more (or has failed: the caller checks its error). */
+function drained(s: WriteStream): Promise<void> {
+  return new Promise<void>((r) => {
+    const done = (): void => {
+      s.removeListener('drain', done);
+      s.removeListener('error', done);
+      r();
+    };
+    s.once('drain', done);
+    s.once('error', done);
+  });
+}
