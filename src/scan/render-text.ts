@@ -30,11 +30,19 @@ function table(rows: string[][], align: Array<'l' | 'r'> = []): string {
 
 const day = (iso: string): string => iso.slice(0, 10);
 
-export function renderGroupsText(g: ScanGroups, opts: { limit?: number } = {}): string {
+type Section = 'buckets' | 'modules' | 'hosts' | 'spray';
+
+/**
+ * The groups as text. `sections` picks the tables (default all); the header line always counts
+ * the whole index. `limit` caps the buckets, and the module or host table when it is the only one.
+ */
+export function renderGroupsText(g: ScanGroups, opts: { limit?: number; sections?: Section[] } = {}): string {
   const limit = opts.limit ?? 20;
+  const show = new Set<Section>(opts.sections ?? ['buckets', 'modules', 'hosts', 'spray']);
+  const alone = opts.sections && !show.has('buckets') ? limit : 10;
   const out: string[] = [];
   out.push(`${g.dumps} dumps analysed: ${g.crash} crash, ${g.hang} hang${g.incomplete ? `, ${g.incomplete} incomplete` : ''}; ${g.buckets.length} buckets, ${g.hosts.length} hosts${g.now ? `; trends to ${day(g.now)}` : ''}`);
-  if (g.buckets.length) {
+  if (show.has('buckets') && g.buckets.length) {
     out.push('', 'Buckets');
     const rows = [['COUNT', 'HOSTS', 'FIRST', 'LAST', 'TREND (7d/prev)', 'MODULE', 'BUCKET']];
     for (const b of g.buckets.slice(0, limit)) {
@@ -51,10 +59,10 @@ export function renderGroupsText(g: ScanGroups, opts: { limit?: number } = {}): 
     out.push(table(rows, ['r', 'r']));
     if (g.buckets.length > limit) out.push(`... ${g.buckets.length - limit} more buckets (--json or --report for all)`);
   }
-  if (g.modules.length) {
+  if (show.has('modules') && g.modules.length) {
     out.push('', 'Top cause modules');
     const rows = [['COUNT', 'BUCKETS', 'HOSTS', 'CRASH/HANG', 'MODULE', 'LINK TIMESTAMPS (dumps)']];
-    for (const m of g.modules.slice(0, 10)) {
+    for (const m of g.modules.slice(0, alone)) {
       rows.push([
         String(m.count),
         String(m.buckets),
@@ -65,15 +73,16 @@ export function renderGroupsText(g: ScanGroups, opts: { limit?: number } = {}): 
       ]);
     }
     out.push(table(rows, ['r', 'r', 'r']));
+    if (g.modules.length > alone) out.push(`... ${g.modules.length - alone} more modules`);
   }
-  if (g.hosts.length) {
+  if (show.has('hosts') && g.hosts.length) {
     out.push('', 'Hosts');
     const rows = [['DUMPS', 'BUCKETS', 'FIRST', 'LAST', 'HOST']];
-    for (const h of g.hosts.slice(0, 10)) rows.push([String(h.count), String(h.buckets), day(h.firstSeen), day(h.lastSeen), t(h.host)]);
+    for (const h of g.hosts.slice(0, alone)) rows.push([String(h.count), String(h.buckets), day(h.firstSeen), day(h.lastSeen), t(h.host)]);
     out.push(table(rows, ['r', 'r']));
-    if (g.hosts.length > 10) out.push(`... ${g.hosts.length - 10} more hosts`);
+    if (g.hosts.length > alone) out.push(`... ${g.hosts.length - alone} more hosts`);
   }
-  if (g.spray.length) {
+  if (show.has('spray') && g.spray.length) {
     out.push('', 'Bucket spray');
     for (const s of g.spray) out.push(`  ! ${t(s.message)}`);
   }

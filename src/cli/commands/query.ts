@@ -88,9 +88,9 @@ export const queryCommand: CommandDef = {
       if (what === 'failures') {
         io.stdout.write(failures.length ? renderDigestList(`${failures.length} failed files`, failures.slice(0, Number(args.limit))) : 'no failed files\n');
       } else if (what === 'modules') {
-        io.stdout.write(renderGroupsText({ ...groups, buckets: [], hosts: [] }, { limit: Number(args.limit) }));
+        io.stdout.write(renderGroupsText(groups, { limit: Number(args.limit), sections: ['modules', 'spray'] }));
       } else if (what === 'hosts') {
-        io.stdout.write(renderGroupsText({ ...groups, buckets: [], modules: [], spray: [] }, { limit: Number(args.limit) }));
+        io.stdout.write(renderGroupsText(groups, { limit: Number(args.limit), sections: ['hosts'] }));
       } else {
         io.stdout.write(renderGroupsText(groups, { limit: Number(args.limit) }));
       }
