@@ -44,7 +44,34 @@ export interface ReportDigest {
   warnings?: number;
   /** Symbol files the report looked for and did not find (`debugFile/DEBUGID`): when one appears, the next scan reads the dump again. */
   missingSymbols?: string[];
+  /** Bug check parameters P1-P4, else the exception's first four parameters (hex). */
+  params?: string[];
+  /** Where the probable cause was caught: the address, and its offset in the image. */
+  causeAddress?: string;
+  causeOffset?: string;
+  /** OS build number. */
+  osBuild?: number;
+  /** What the HTML report's detail panel shows of this dump, bounded (DETAIL_MAX_CHARS). */
+  detail?: DumpDetail;
 }
+
+/** A dump's STACK_TEXT, findings and advice, cut to a few KB (the HTML report's detail panel). */
+export interface DumpDetail {
+  /** The thread the stack was walked on. */
+  thread?: number;
+  /** STACK_TEXT lines, the first DETAIL_FRAMES frames: `NN address symbol (trust)`. */
+  stack: string[];
+  /** Why the probable cause was blamed. */
+  reason?: string;
+  findings: string[];
+  advice: string[];
+  /** True when something was cut to stay in the bound. */
+  cut?: boolean;
+}
+
+export const DETAIL_FRAMES = 20;
+/** Characters a detail may hold at most, all strings together. */
+export const DETAIL_MAX_CHARS = 4096;
 
 /** One file found by the scan. */
 export interface DumpDigest extends ReportDigest {
@@ -111,9 +138,52 @@ export function digestReport(r: TriageReport): ReportDigest {
     d.exceptionName = r.exception.name;
   }
   if (r.process?.name) d.process = r.process.name;
+  if (typeof r.system?.build === 'number') d.osBuild = r.system.build;
+  const params = r.bugcheck?.args ?? r.exception?.parameters;
+  if (params && params.length > 0) d.params = params.slice(0, 4).map((p) => String(p).slice(0, 24));
+  if (pc?.address) d.causeAddress = pc.address;
+  if (pc?.offset) d.causeOffset = pc.offset;
+  if (v) d.detail = dumpDetail(v);
   const missing = missingSymbolKeys(r);
   if (missing.length > 0) d.missingSymbols = missing;
   return d;
+}
+
+function cut(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+/** The bounded detail of a verdict: first frames, findings and advice, at most DETAIL_MAX_CHARS characters. */
+export function dumpDetail(v: NonNullable<TriageReport['verdict']>): DumpDetail {
+  let budget = DETAIL_MAX_CHARS;
+  let wasCut = false;
+  const take = (list: readonly string[], max: number, each: number): string[] => {
+    const out: string[] = [];
+    for (const x of list) {
+      if (out.length >= max || budget <= 0) {
+        wasCut = true;
+        break;
+      }
+      const t = cut(String(x), Math.min(each, budget));
+      if (t.length < String(x).length) wasCut = true;
+      budget -= t.length;
+      out.push(t);
+    }
+    return out;
+  };
+  const frames = (v.frames ?? []).map(
+    (f) => `${String(f.index).padStart(2, '0')} ${f.stackAddress ?? '--'} ${f.address} ${f.symbol ?? (f.module ? `${f.module}+${f.offset ?? '?'}` : f.address)}${f.trust ? ` (${f.trust})` : ''}`,
+  );
+  const reason = v.probableCause?.reason ? take([v.probableCause.reason], 1, 400)[0] : undefined;
+  const stack = take(frames, DETAIL_FRAMES, 200);
+  if (frames.length > DETAIL_FRAMES) wasCut = true;
+  const advice = take(v.advice ?? [], 6, 500);
+  const findings = take((v.findings ?? []).map((f) => f.message), 12, 300);
+  const out: DumpDetail = { stack, findings, advice };
+  if (typeof v.frameThreadId === 'number') out.thread = v.frameThreadId;
+  if (reason) out.reason = reason;
+  if (wasCut) out.cut = true;
+  return out;
 }
 
 /** Missing symbol files kept per dump (a dump's stacks touch a few dozen modules). */
