@@ -200,6 +200,14 @@ export class ScanIndex {
   /** False for the no-index stand-in: writes are dropped. */
   private store = true;
 
+  /**
+   * False in `--index-mode lean`: rows keep the digest (bucket, host, time, cause: all that
+   * grouping and `query` need) but not the report JSON, about a tenth of the bytes. A dump's row
+   * is then marked `"reportStored":false` in its digest, and an unchanged dump whose row has no
+   * report is still reused. A full-mode scan reads such dumps again, to store their reports.
+   */
+  storeReports = true;
+
   meta(key: string): string | undefined {
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
@@ -213,7 +221,7 @@ export class ScanIndex {
   lookup(rel: string, size: number, mtimeMs: number): IndexRow | undefined {
     const row = this.getStmt.get(rel) as { rel: string; size: number; mtimeMs: number; status: FileStatus; digest: string; hasReport: number } | undefined;
     if (!row || row.size !== size || row.mtimeMs !== mtimeMs) return undefined;
-    if (row.status === 'ok' && !row.hasReport) return undefined;
+    if (row.status === 'ok' && !row.hasReport && this.storeReports) return undefined;
     return { rel: row.rel, size: row.size, mtimeMs: row.mtimeMs, status: row.status, digest: JSON.parse(row.digest) as DumpDigest };
   }
 
@@ -237,8 +245,11 @@ export class ScanIndex {
   put(scanId: number, d: DumpDigest, reportJson: string | Uint8Array | undefined, cacheable = true): void {
     if (!this.store) return;
     const mtime = cacheable ? d.mtimeMs : -1;
+    const lean = !this.storeReports && d.status === 'ok';
+    const report = lean ? null : (reportJson ?? null);
     this.pending.push(() => {
-      this.putStmt.run(d.rel, d.size, mtime, d.status, d.host, d.bucketId ?? null, d.time, JSON.stringify(d), reportJson ?? null, scanId);
+      const digest = JSON.stringify(d);
+      this.putStmt.run(d.rel, d.size, mtime, d.status, d.host, d.bucketId ?? null, d.time, lean && (d as { reportStored?: boolean }).reportStored !== false ? `${digest.slice(0, -1)},"reportStored":false}` : digest, report, scanId);
       this.clearMissingStmt!.run(d.rel);
       for (const k of d.missingSymbols ?? []) this.addMissingStmt!.run(d.rel, k);
     });

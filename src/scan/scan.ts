@@ -4,13 +4,16 @@
 // for one file. `ShareScan` is the same engine with the summary (counts and groups) the CLI
 // prints once the iteration ends.
 
+import { isPlausibleTime } from '../analysis/timestamps.js';
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { VERSION } from '../version.js';
 import { SCHEMA_VERSION, type TriageReport } from '../analysis/report.js';
 import type { TriageFileOptions } from '../triage-file.js';
 import { PathFilter } from './glob.js';
-import { walk, type WalkEntry } from './walk.js';
+import { countEntries, walk, type WalkEntry } from './walk.js';
 import { createPool, type PoolMode } from './pool.js';
 import { PER_WORKER, errorInfo, failedOutcome, type JobOutcome } from './file-job.js';
 import { INDEX_LAYOUT, IndexBusyError, IndexLock, ScanIndex } from './index-db.js';
@@ -41,8 +44,20 @@ export interface ScanOptions extends TriageFileOptions {
   hostPattern?: string | RegExp;
   /** Where the host name comes from: 'auto' (the dump's own, else the path), 'path', 'dump'. */
   hostFrom?: 'auto' | 'path' | 'dump';
-  /** Index file; default `<root>/.dumptriage/index.sqlite`; false = in memory, nothing written. */
+  /**
+   * Index file; default `<root>/.dumptriage/index.sqlite`, or, when that folder cannot be
+   * created or written (a read-only share), `<cache>/dumptriage/index/<hash of the root's real
+   * path>/index.sqlite` (said once through onWarning); false = in memory, nothing written.
+   */
   index?: string | false;
+  /** 'full' (default): the index stores each dump's report; 'lean': digests only (see ScanIndex.storeReports). */
+  indexMode?: 'full' | 'lean';
+  /** The per-user cache folder for the read-only-share fallback; default $XDG_CACHE_HOME or ~/.cache. */
+  indexCacheDir?: string;
+  /** Where the default index goes (tests: an unwritable place); default `<root>/.dumptriage/index.sqlite`. */
+  defaultIndex?: string;
+  /** Count the files in a separate, concurrent readdir-only pass, for a total before the walk ends (progress). */
+  countTotal?: boolean;
   /**
    * One scan writes an index at a time. When another scan (any process) has it: true (default)
    * waits for it to finish, saying so once through onWarning; false throws IndexBusyError
@@ -91,6 +106,8 @@ export type ScanResult =
 
 export interface ScanProgress {
   found: number;
+  /** Entries the counting pass found (countTotal), once it has finished; found when the walk has. */
+  total?: number;
   done: number;
   walkDone: boolean;
   failed: number;
@@ -181,6 +198,29 @@ export function defaultIndexPath(root: string): string {
   return join(resolve(root), INDEX_DIR, 'index.sqlite');
 }
 
+/**
+ * The index of a share whose own `.dumptriage` folder cannot be written: in the per-user cache
+ * (`$XDG_CACHE_HOME`, else `~/.cache`), keyed by a hash of the share's real path.
+ */
+export function cacheIndexPath(root: string, cacheDir?: string): string {
+  let real = resolve(root);
+  try {
+    real = realpathSync(real);
+  } catch {
+    // The resolved path names it well enough.
+  }
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = cacheDir ?? (xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'));
+  const hash = createHash('sha256').update(real).digest('hex').slice(0, 16);
+  return join(base, 'dumptriage', 'index', hash, 'index.sqlite');
+}
+
+/** Errors that mean "this place cannot hold an index" (read-only share, no permission, a file in the way). */
+function unwritable(e: unknown): boolean {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  return ['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_PERM'].includes(code) || code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN');
+}
+
 function incr(rec: Record<string, number>, key: string): void {
   rec[key] = (rec[key] ?? 0) + 1;
 }
@@ -209,17 +249,32 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     const fp = fingerprint(this.opts);
     if (this.opts.index === false) return { index: ScanIndex.memory(), path: null };
     const explicit = this.opts.index !== undefined;
-    const path = explicit ? resolve(this.opts.index as string) : defaultIndexPath(this.root);
-    try {
-      const index = await ScanIndex.openForScan(path, {
+    const path = explicit ? resolve(this.opts.index as string) : this.opts.defaultIndex !== undefined ? resolve(this.opts.defaultIndex) : defaultIndexPath(this.root);
+    const openAt = (p: string): Promise<ScanIndex> =>
+      ScanIndex.openForScan(p, {
         fingerprint: fp,
         wait: this.opts.waitForIndex ?? true,
         onWait: (m) => this.opts.onWarning?.(m),
         root: this.root,
       });
-      return { index, path };
+    try {
+      return { index: await openAt(path), path };
     } catch (e) {
       if (explicit || e instanceof IndexBusyError) throw e;
+      const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (unwritable(e)) {
+        // A read-only share: keep the index per user rather than lose incrementality.
+        const cached = cacheIndexPath(this.root, this.opts.indexCacheDir);
+        try {
+          const index = await openAt(cached);
+          this.opts.onWarning?.(`cannot write the index at ${path} (${why}); keeping it in ${cached} instead`);
+          return { index, path: cached };
+        } catch (e2) {
+          if (e2 instanceof IndexBusyError) throw e2;
+          this.opts.onWarning?.(`cannot write the index at ${path} (${why}) nor at ${cached} (${(e2 as NodeJS.ErrnoException).code ?? (e2 as Error).message}); scanning without an index`);
+          return { index: ScanIndex.memory(), path: null };
+        }
+      }
       this.opts.onWarning?.(`cannot write the index at ${path} (${(e as Error).message}); scanning without an index`);
       return { index: ScanIndex.memory(), path: null };
     }
@@ -229,6 +284,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     const started = Date.now();
     const o = this.opts;
     const { index, path: indexPath } = await this.openIndex();
+    if (o.indexMode === 'lean') index.storeReports = false;
     const counts: ScanCounts = { found: 0, dumps: 0, ok: 0, failed: 0, skipped: 0, excluded: 0, read: 0, reused: 0, removed: 0, bytesRead: 0 };
     const errors: Record<string, number> = {};
     const skippedBy: Record<string, number> = {};
@@ -242,6 +298,17 @@ export class ShareScan implements AsyncIterable<ScanItem> {
       skip,
       onExcluded: () => counts.excluded++,
     });
+    // The walk runs only a bounded distance ahead of the workers, so its count is no total until
+    // it ends: a readdir-only pass, concurrent, gives one sooner (progress on a TTY only).
+    let counted: number | undefined;
+    const counting = new AbortController();
+    if (o.countTotal && o.onProgress) {
+      void countEntries(this.root, { followSymlinks: o.followSymlinks, filter: new PathFilter(o.include, o.exclude), skip, signal: counting.signal })
+        .then((n) => {
+          if (n !== undefined) counted = n;
+        })
+        .catch(() => undefined);
+    }
     const triage: TriageFileOptions = {};
     if (o.deep !== undefined) triage.deep = o.deep;
     if (o.rules !== undefined) triage.rules = o.rules;
@@ -293,7 +360,8 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     let completed = false;
 
     const progress = (): void => {
-      o.onProgress?.({ found: counts.found, done, walkDone, failed: counts.failed, bytesRead: counts.bytesRead, elapsedMs: Date.now() - started });
+      const total = walkDone ? counts.found : counted !== undefined ? Math.max(counted, counts.found) : undefined;
+      o.onProgress?.({ found: counts.found, ...(total !== undefined ? { total } : {}), done, walkDone, failed: counts.failed, bytesRead: counts.bytesRead, elapsedMs: Date.now() - started });
     };
     const account = (d: DumpDigest): void => {
       done++;
@@ -346,7 +414,8 @@ export class ShareScan implements AsyncIterable<ScanItem> {
         // Object.assign, not one literal with three spreads: V8 builds that literal on a slow path
         // (~20 µs a file on the main thread, a tenth of a 10,000-dump scan's wall time).
         d = Object.assign(base(e.rel, e.size, e.mtimeMs), out.digest, { status: 'ok' as const }, this.host(e.rel, out.digest.dumpHost));
-        if (out.digest.crashTime && Number.isFinite(Date.parse(out.digest.crashTime))) {
+        // A header time of 1972 or next year is no crash time: the file's time stands (time_source mtime).
+        if (out.digest.crashTime && isPlausibleTime(out.digest.crashTime)) {
           d.time = new Date(Date.parse(out.digest.crashTime)).toISOString();
           d.timeSource = 'dump';
         }
@@ -437,6 +506,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
       index.finishScan(scanId, { ...counts });
       this.summary = summary;
     } finally {
+      counting.abort();
       await pool.close();
       if (!completed) await walker.return(undefined);
       index.close();
@@ -494,7 +564,8 @@ export async function* scanDumps(root: string, opts: ScanOptions = {}): AsyncGen
     if (d.status === 'ok') {
       const json = item.reportJson();
       if (json === undefined) {
-        yield { path: item.path, rel: d.rel, ok: false, error: { code: 'IndexError', message: 'the index has no stored report for this file (use rescan)' }, skipped: false, digest: d, reused: item.reused };
+        const lean = (d as { reportStored?: boolean }).reportStored === false;
+        yield { path: item.path, rel: d.rel, ok: false, error: { code: 'IndexError', message: lean ? 'the report is not stored (index mode lean): rescan to read the dump again' : 'the index has no stored report for this file (use rescan)' }, skipped: false, digest: d, reused: item.reused };
         continue;
       }
       yield { path: item.path, rel: d.rel, ok: true, report: JSON.parse(json) as TriageReport, digest: d, reused: item.reused };

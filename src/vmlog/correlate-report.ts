@@ -35,6 +35,8 @@ export function applyHypervisorToVerdict(report: TriageReport, h: HypervisorCorr
     v.advice.push(`${h.conclusion}.`);
   } else if (h.conclusionId === 'hypervisor-events') {
     v.advice.push('Hypervisor-side events near the crash: collect an ESXi support bundle (vm-support) and engage VMware support.');
+  } else if (h.conclusionId === 'no-coverage') {
+    v.advice.push(`The VMware logs given do not cover the crash time (${h.crashTime ?? 'unknown'}): collect the vmware.log rotations (and hostd/vmkernel logs) of that day to tell a guest crash from a hypervisor one.`);
   } else if (h.conclusionId === 'guest' && h.matchedEvent) {
     v.advice.push('The VMware logs show only the guest reporting its own crash: continue with the OS vendor.');
   }

@@ -8,6 +8,7 @@ import type {
   GuestCrashEvent,
   HostEvent,
   HypervisorCorrelation,
+  LogSpan,
   MatchedCrash,
   MsrMatch,
   NmiEvent,
@@ -20,6 +21,38 @@ export const CONCLUSION = {
   hypervisor: 'hypervisor-side events found: collect a support bundle',
   noTime: 'no crash time known: cannot look for NMIs or hypervisor events around the crash',
 } as const;
+
+/** "no conclusion: logs cover A..B, crash at C (±N min)": the logs read say nothing about that time. */
+export function noCoverageConclusion(spans: LogSpan[], crashMs: number, windowMinutes: number): string {
+  const cover = spans.length === 0 ? 'logs have no readable time' : `logs cover ${spans.map((s) => `${s.first}..${s.last}`).join(' and ')}`;
+  return `no conclusion: ${cover}, crash at ${new Date(crashMs).toISOString()} (±${windowMinutes} min)`;
+}
+
+/**
+ * The time spans the logs read cover (earliest..latest line time of each file), overlapping
+ * spans merged, oldest first. Files without a readable time add nothing.
+ */
+export function logSpans(events: VmEvents): LogSpan[] {
+  const raw: Array<[number, number]> = [];
+  for (const s of events.sources) {
+    const a = s.firstTime ? Date.parse(s.firstTime) : NaN;
+    const b = s.lastTime ? Date.parse(s.lastTime) : NaN;
+    if (Number.isFinite(a) && Number.isFinite(b)) raw.push(a <= b ? [a, b] : [b, a]);
+  }
+  raw.sort((x, y) => x[0] - y[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of raw) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  return merged.map(([a, b]) => ({ first: new Date(a).toISOString(), last: new Date(b).toISOString(), firstMs: a, lastMs: b }));
+}
+
+/** Does some log span reach the crash time, within `toleranceMs` before its first or after its last line? */
+export function spansCover(spans: LogSpan[], crashMs: number, toleranceMs: number): boolean {
+  return spans.some((s) => crashMs >= s.firstMs - toleranceMs && crashMs <= s.lastMs + toleranceMs);
+}
 
 /** "NMI sent from the host at T by vm-support: a hang dump, analyse as a hang" */
 export function nmiConclusion(nmi: NmiEvent): string {
@@ -141,6 +174,8 @@ export function correlateCrash(i: CorrelateInput): HypervisorCorrelation {
   const steps: string[] = [];
   const mistakes: VmMistake[] = [];
   const sources = i.events.sources.map((s) => s.file);
+  const spans = logSpans(i.events);
+  const logSpansOut = spans.map((s) => ({ first: s.first, last: s.last }));
 
   // Step 2
   if (msrMatch === 'match') steps.push(`step 2: the WinBSOD MSR values match the dump (code ${matched!.code} and the four arguments): both describe the same crash`);
@@ -168,6 +203,29 @@ export function correlateCrash(i: CorrelateInput): HypervisorCorrelation {
       mistakes,
       steps,
       sources,
+      logSpans: logSpansOut,
+    };
+  }
+  // The logs must cover the crash: logs that end months before it show no NMI and no event
+  // around it, which is no evidence of anything (issue 14 item 6). The tolerance is the window
+  // (at least the NMI clock-skew slack): an NMI or event that close to the logs' edge still counts.
+  if (!spansCover(spans, anchorMs, Math.max(windowMs, NMI_AFTER_SLACK_MS))) {
+    const conclusion = noCoverageConclusion(spans, anchorMs, i.windowMinutes);
+    steps.push('step 3: skipped (the logs do not cover the crash time)', 'step 4: skipped (the logs do not cover the crash time)', `step 5: ${conclusion}`);
+    return {
+      matchedEvent: matched,
+      nmi: null,
+      events: [],
+      crashDetected: null,
+      conclusion,
+      conclusionId: 'no-coverage',
+      msrMatch,
+      crashTime: new Date(anchorMs).toISOString(),
+      windowMinutes: i.windowMinutes,
+      mistakes,
+      steps,
+      sources,
+      logSpans: logSpansOut,
     };
   }
   const from = anchorMs - windowMs;
@@ -240,6 +298,7 @@ export function correlateCrash(i: CorrelateInput): HypervisorCorrelation {
     mistakes,
     steps,
     sources,
+    logSpans: logSpansOut,
   };
 }
 

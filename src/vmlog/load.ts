@@ -222,7 +222,10 @@ async function loadFile(file: LogFile, events: VmEvents, opts: LoadOptions): Pro
   if (stats.overlongLines > 0) events.warnings.push({ code: 'VmLogLongLines', message: `${stats.overlongLines} lines longer than the line limit were cut`, file: file.path });
   if (source.badTimestamps > 0) events.warnings.push({ code: 'VmLogBadTimestamps', message: `${source.badTimestamps} lines have an impossible timestamp`, file: file.path });
   if (orphanMsr > 0) events.warnings.push({ code: 'VmLogOrphanMsr', message: `${orphanMsr} WinBSOD MSR lines without the bug check code line before them`, file: file.path });
-  if (source.kind === 'unknown') events.warnings.push({ code: 'VmLogUnknownFormat', message: 'not recognised as vmware.log, hostd.log or vmkernel.log', file: file.path });
+  // A file named on the command line whose lines have no log shape and no time (a dump, a zip,
+  // a text file) is not a log, whatever its name.
+  const notALog = source.kind === 'unknown' || (file.explicit === true && source.format === 'unknown' && firstMs === undefined);
+  if (notALog) events.warnings.push({ code: 'VmLogUnknownFormat', message: 'not a VMware/ESXi log: no vmware.log, hostd.log or vmkernel.log line found', file: file.path });
 }
 
 function applyVmInfo(vm: NonNullable<VmLogSource['vm']>, key: string, value: string): void {

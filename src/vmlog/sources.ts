@@ -6,8 +6,10 @@ import { basename, join } from 'node:path';
 import { LIMITS } from '../limits.js';
 import type { VmLogKind } from './types.js';
 
-// vmware.log, vmware-1.log ... vmware-N.log (VMX rotation), optionally gzipped by hand.
-const VMWARE_NAME = /^vmware(?:-\d+)?\.log(?:\.gz)?$/i;
+// vmware.log, vmware-1.log ... vmware-N.log (VMX rotation), optionally gzipped by hand; also with a
+// prefix naming the VM or host, as logs are renamed when collected: web01-vmware.log,
+// afoote-win10vm-vmware-2.log, host_vmware.log.
+const VMWARE_NAME = /^(?:.*[-_.])?vmware(?:-\d+)?\.log(?:\.gz)?$/i;
 // hostd.log, hostd.0.gz, hostd.1.gz (ESXi vmsyslogd rotation), hostd.log.1, hostd-1.log(.gz)
 const HOSTD_NAME = /^hostd(?:[.-]\d+)?(?:\.log)?(?:\.\d+)?(?:\.gz)?$/i;
 // vmkernel.log, vmkernel.0.gz, vmkwarning.log and rotations.
@@ -32,6 +34,8 @@ export interface LogFile {
   path: string;
   /** From the name; files given explicitly with another name are sniffed by their lines. */
   kind: VmLogKind;
+  /** Named on the command line (not found in a folder): one that is not a log is an input error. */
+  explicit?: boolean;
 }
 
 export interface ExpandResult {
@@ -46,7 +50,7 @@ export async function expandLogPaths(paths: string[]): Promise<ExpandResult> {
   const seen = new Set<string>();
   let limitWarned = false;
 
-  const add = (path: string, kind: VmLogKind): void => {
+  const add = (path: string, kind: VmLogKind, explicit = false): void => {
     if (seen.has(path)) return;
     if (files.length >= LIMITS.maxVmLogFiles) {
       if (!limitWarned) {
@@ -56,7 +60,7 @@ export async function expandLogPaths(paths: string[]): Promise<ExpandResult> {
       return;
     }
     seen.add(path);
-    files.push({ path, kind });
+    files.push(explicit ? { path, kind, explicit } : { path, kind });
   };
 
   const walk = async (dir: string, depth: number): Promise<void> => {
@@ -103,7 +107,7 @@ export async function expandLogPaths(paths: string[]): Promise<ExpandResult> {
         warnings.push({ code: 'VmLogNoLogs', message: 'no vmware.log, hostd or vmkernel log found in this folder', file: p });
       }
     } else if (st.isFile()) {
-      add(p, kindFromName(p) ?? 'unknown');
+      add(p, kindFromName(p) ?? 'unknown', true);
     } else {
       warnings.push({ code: 'VmLogNotAFile', message: 'not a regular file or folder', file: p });
     }

@@ -114,7 +114,15 @@ export interface VmEvents {
   warnings: Array<{ code: string; message: string; file?: string }>;
 }
 
-export type VmConclusionId = 'guest' | 'nmi-hang' | 'hypervisor-events' | 'no-crash-time';
+export type VmConclusionId = 'guest' | 'nmi-hang' | 'hypervisor-events' | 'no-crash-time' | 'no-coverage';
+
+/** A time span the logs read cover (earliest..latest line time), ISO UTC and epoch ms. */
+export interface LogSpan {
+  first: string;
+  last: string;
+  firstMs: number;
+  lastMs: number;
+}
 
 /** Seed step 2: do the MSR values match the dump's bug check. */
 export type MsrMatch = 'match' | 'code-only' | 'mismatch' | 'no-dump' | 'no-event';
@@ -156,6 +164,8 @@ export interface HypervisorCorrelation {
   steps: string[];
   /** Log files read. */
   sources: string[];
+  /** The time spans the logs read cover, merged, oldest first (ISO UTC). */
+  logSpans: Array<{ first: string; last: string }>;
 }
 
 /** What a dump contributes to matching: its bug check and crash time. */

@@ -1,7 +1,7 @@
 // Issue 14, item 11: `query modules` and `query hosts` said "0 buckets, 0 hosts" in their header
 // on an index that had both (the tables not shown were emptied before rendering, header included).
 
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,5 +40,29 @@ describe('query headers', () => {
     const h = (await cli('query', 'hosts', '--dir', share)).stdout;
     expect(h).toContain('\nHosts\n');
     expect(h).not.toContain('Top cause modules');
+  });
+});
+
+describe('query --dir of a share whose index is in the per-user cache', () => {
+  it('finds the index the scan kept there', async () => {
+    const share = mkdtempSync(join(tmpdir(), 'dumptriage-query-ro-'));
+    const cache = mkdtempSync(join(tmpdir(), 'dumptriage-query-cache-'));
+    const before = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = cache;
+    try {
+      copyFileSync(join(FIXTURES, 'sample-app-crash-x64.dmp'), join(share, 'a.dmp'));
+      writeFileSync(join(share, '.dumptriage'), 'a file where the index folder would go');
+      const scan = await cli('scan', share);
+      expect(scan.code).toBe(0);
+      expect(scan.stderr).toContain(cache);
+      const q = await cli('query', 'buckets', '--dir', share);
+      expect(q.code).toBe(0);
+      expect(q.stdout).toContain('1 dumps analysed');
+    } finally {
+      if (before === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = before;
+      rmSync(share, { recursive: true, force: true });
+      rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

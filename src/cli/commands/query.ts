@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { CommandDef } from '../command.js';
 import { EXIT } from '../io.js';
 import { ScanIndex } from '../../scan/index-db.js';
-import { defaultIndexPath } from '../../scan/scan.js';
+import { cacheIndexPath, defaultIndexPath } from '../../scan/scan.js';
 import { Grouper } from '../../scan/group.js';
 import type { DumpDigest } from '../../scan/digest.js';
 import { renderDigestList, renderGroupsText } from '../../scan/render-text.js';
@@ -19,7 +19,7 @@ export const queryCommand: CommandDef = {
     y
       .positional('what', { choices: ['buckets', 'modules', 'hosts', 'failures'], default: 'buckets', describe: 'what to list' })
       .option('index', { type: 'string', describe: 'index file written by dumptriage scan' })
-      .option('dir', { type: 'string', describe: 'scanned folder (its index is <dir>/.dumptriage/index.sqlite)' })
+      .option('dir', { type: 'string', describe: 'scanned folder (its index is <dir>/.dumptriage/index.sqlite, or in the per-user cache for a read-only share)' })
       .option('bucket', { type: 'string', describe: 'the dumps of this bucket id' })
       .option('host', { type: 'string', describe: 'this host\'s history' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output' })
@@ -29,7 +29,12 @@ export const queryCommand: CommandDef = {
   run: async (args, io) => {
     let path: string;
     if (args.index) path = resolve(String(args.index));
-    else if (args.dir) path = defaultIndexPath(String(args.dir));
+    else if (args.dir) {
+      // A read-only share's scan keeps its index in the per-user cache (docs/scan.md).
+      path = defaultIndexPath(String(args.dir));
+      const cached = cacheIndexPath(String(args.dir));
+      if (!existsSync(path) && existsSync(cached)) path = cached;
+    }
     else {
       io.stderr.write('dumptriage query: give --index FILE or --dir DIR (a folder scanned before)\n');
       return EXIT.usage;

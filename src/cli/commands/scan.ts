@@ -24,6 +24,8 @@ export function fileLine(path: string, d: DumpDigest, reused: boolean, reportJso
   const head = { type: 'file', path, rel: d.rel, status: d.status, host: d.host, hostSource: d.hostSource, time: d.time, timeSource: d.timeSource, size: d.size, reused };
   const base = JSON.stringify(head).slice(0, -1);
   if (d.status === 'ok' && reportJson !== undefined) return `${base},"bucketId":${JSON.stringify(d.bucketId ?? null)},"report":${reportJson}}\n`;
+  // --index-mode lean: a dump reused from the index has its digest but no stored report.
+  if (d.status === 'ok') return `${base},"bucketId":${JSON.stringify(d.bucketId ?? null)},"report":null,"reportStored":false}\n`;
   return `${base},"error":${JSON.stringify(d.error ?? null)}}\n`;
 }
 
@@ -101,6 +103,7 @@ export const scanCommand: CommandDef = {
       .option('host-pattern', { type: 'string', describe: 'regex over the relative path; group 1 is the host (default "^([^/]+)/": first folder)' })
       .option('host-from', { choices: ['auto', 'path', 'dump'], default: 'auto', describe: 'host name: the dump\'s own when it has one (auto), or only the path, or only the dump' })
       .option('index', { type: 'string', describe: 'index file (default <dir>/.dumptriage/index.sqlite); --no-index keeps nothing' })
+      .option('index-mode', { choices: ['full', 'lean'], default: 'full', describe: 'full: the index keeps each report (query --reports, --json of reused dumps); lean: digests only, for big shares' })
       .option('rescan', { type: 'boolean', default: false, describe: 're-read every file, ignoring unchanged entries in the index' })
       .option('wait', { type: 'boolean', default: true, describe: 'when another scan is writing the index, wait for it (default); --no-wait stops with an error (exit 1)' })
       .option('strict', { type: 'boolean', default: false, describe: 'exit 1 when any file failed' })
@@ -120,7 +123,7 @@ export const scanCommand: CommandDef = {
       .option('symbol-timeout', { type: 'number', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-timeout'] })
       .option('vm-logs', { type: 'string', requiresArg: true, describe: 'a vmware.log / hostd.log / vmkernel.log file or folder to correlate each dump with (repeat for more)' })
       .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
-      .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'rescan', 'wait', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
+      .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'index-mode', 'rescan', 'wait', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
       .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
       .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'symbol-timeout'], 'Symbols:'),
   run: async (args, io) => {
@@ -179,6 +182,9 @@ export const scanCommand: CommandDef = {
       hostPattern,
       hostFrom: args.hostFrom as 'auto' | 'path' | 'dump',
       index: args.index === false ? false : (args.index as string | undefined),
+      indexMode: args.indexMode === 'lean' ? 'lean' : 'full',
+      // A total for the progress bar: a counting pass beside the walk, only when a bar is drawn.
+      countTotal: progress.enabled,
       rescan: Boolean(args.rescan),
       waitForIndex: args.wait !== false,
       ordered: Boolean(args.ordered),

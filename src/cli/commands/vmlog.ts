@@ -8,8 +8,8 @@ import { EXIT } from '../io.js';
 import { reportError } from './errors.js';
 import { escapeTerminal } from '../../util/escape.js';
 
-/** Warnings that mean a path the user named could not be read. */
-const UNREADABLE = new Set(['VmLogNotFound', 'VmLogIoError', 'VmLogNotAFile']);
+/** Warnings that mean a path the user named could not be read, or is a file but not a log. */
+const UNREADABLE = new Set(['VmLogNotFound', 'VmLogIoError', 'VmLogNotAFile', 'VmLogUnknownFormat']);
 
 export const vmlogCommand: CommandDef = {
   command: 'vmlog <paths..>',
