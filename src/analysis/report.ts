@@ -5,10 +5,12 @@
 // Addresses, codes, checksums and args are lowercase hex strings ("0xc0000005"), never JSON
 // numbers (a 64-bit address does not fit a double).
 
+import { createHash } from 'node:crypto';
 import { platformException } from './platform-exceptions.js';
 import { LIMITS } from '../limits.js';
 import type { DumpWarning } from '../errors.js';
 import { hex } from '../util/hex.js';
+import { crashTimeCheck, linkTimestamp, type LinkTimestampContext } from './timestamps.js';
 import type { Arch, CpuContext, DumpFacts, ModuleFacts, UnloadedModuleFacts } from './facts/types.js';
 
 export const SCHEMA_VERSION = 1;
@@ -33,6 +35,8 @@ export interface ReportSystem {
   cpuVendor?: string;
   cpuDescription?: string;
   crashTime?: string;
+  /** 'date' when crashTime can be real (1995-01-01 .. now + 1 day); 'implausible' when the header's time cannot be (a warning says so, and text shows it as unknown). */
+  crashTimeKind?: 'date' | 'implausible';
   uptimeSeconds?: number;
   hostName?: string;
 }
@@ -63,6 +67,14 @@ export interface ReportModule {
   /** PE TimeDateStamp as seconds since 1970, and as ISO 8601. */
   timestamp?: number;
   timestampIso?: string;
+  /**
+   * What `timestamp` is: 'date' (a link time) or 'build-id' (a hash: Windows 10+ images built
+   * reproducibly, or a value before 1995 or after the crash; timestampIso is then no date).
+   * See src/analysis/timestamps.ts.
+   */
+  timestampKind?: 'date' | 'build-id';
+  /** Breakpad's code id, and the symstore key of the binary: TimeDateStamp as 8 uppercase hex digits, then SizeOfImage in lowercase hex. */
+  codeId?: string;
   checksum?: string;
   version?: string;
   pdb?: { name: string; guid: string; age: number; debugId: string };
@@ -81,6 +93,8 @@ export interface ReportThread {
   /** Instruction and stack pointer of the thread's context, when recorded. */
   ip?: string;
   sp?: string;
+  /** The crashing thread only: every general register of its context, by lowercase name (rax, rip, eflags, x0..x30, pc, cpsr...), as hex. */
+  registers?: Record<string, string>;
   stackStart?: string;
   stackSize?: number;
   /** The walked stack, frame 0 first (src/unwind): absent for a thread with no context. */
@@ -183,8 +197,10 @@ export interface ProbableCause extends Partial<Omit<ReportSymbolFields, 'inlines
   confidence: number;
   reason: string;
   owner?: string;
-  /** Module timestamp, ISO 8601, when known. */
+  /** Module timestamp, ISO 8601, when known and a date. */
   imageTimestamp?: string;
+  /** The module's TimeDateStamp as hex when it is a build id, not a date (imageTimestamp is then absent). */
+  imageBuildId?: string;
   imageVersion?: string;
 }
 
@@ -195,6 +211,12 @@ export interface Verdict {
   category: Category;
   probableCause: ProbableCause;
   bucketId: string;
+  /**
+   * A stable id of the bucket, in WinDbg's FAILURE_ID_HASH form: the first 128 bits of the SHA-1
+   * of bucketId (UTF-8), as a braced GUID. Deterministic, but not WinDbg's value (WinDbg hashes its
+   * own failure string). Set by buildReport.
+   */
+  failureIdHash?: string;
   followup: string;
   /** One-sentence answer. */
   summary: string;
@@ -243,11 +265,57 @@ export function moduleToReport(m: ModuleFacts | UnloadedModuleFacts): ReportUnlo
     out.timestamp = m.timestamp;
     if (m.timestamp > 0) out.timestampIso = new Date(m.timestamp * 1000).toISOString();
   }
+  if (m.timestamp !== undefined && m.timestamp >= 0) out.codeId = codeIdOf(m.timestamp, m.size);
   if (m.checksum !== undefined) out.checksum = hex(m.checksum);
   if ('version' in m && m.version) out.version = m.version;
   if ('pdb' in m && m.pdb) out.pdb = { name: m.pdb.name, guid: m.pdb.guid, age: m.pdb.age, debugId: m.pdb.debugId };
   if ('unloadTime' in m && m.unloadTime) out.unloadTime = m.unloadTime;
   return out;
+}
+
+/**
+ * Judges the report's dates (src/analysis/timestamps.ts): each module's TimeDateStamp becomes a
+ * date or a build id (timestampKind), and a crash time that cannot be real is flagged.
+ */
+export function markTimestamps(report: TriageReport, now: number = Date.now()): void {
+  const sys = report.system;
+  const check = crashTimeCheck(sys?.crashTime, now);
+  if (sys && check) {
+    sys.crashTimeKind = check.plausible ? 'date' : 'implausible';
+    if (!check.plausible) report.warnings.push({ code: 'ImplausibleCrashTime', message: `the dump header's crash time ${sys.crashTime} is before 1995 or in the future: it is not used as a date (a corrupt or unset header, or a wrong clock)` });
+  }
+  const ctx: LinkTimestampContext = { now, ...(check?.plausible ? { crashTime: sys!.crashTime } : {}), ...(sys?.build !== undefined && sys.os === 'windows' ? { osBuild: sys.build } : {}) };
+  for (const m of [...report.modules, ...report.unloadedModules]) {
+    const lt = linkTimestamp(m.timestamp, m.name, { ...ctx, path: m.path });
+    if (lt) m.timestampKind = lt.kind;
+  }
+}
+
+/** Breakpad's code_id ("%08X%x" of TimeDateStamp and SizeOfImage). */
+export function codeIdOf(timestamp: number, size: number): string {
+  return `${(timestamp >>> 0).toString(16).toUpperCase().padStart(8, '0')}${(size >>> 0).toString(16)}`;
+}
+
+/** FAILURE_ID_HASH-style id of a bucket: SHA-1 of the bucket id, its first 16 bytes as a braced GUID (not WinDbg's value). */
+export function failureIdHash(bucketId: string): string {
+  const h = createHash('sha1').update(bucketId, 'utf8').digest('hex');
+  return `{${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}}`;
+}
+
+/**
+ * The verdict with `failureIdHash`: an enumerable getter, so that it follows the bucket when a
+ * later step (VMware log correlation) moves it, and still reaches JSON and structured clones.
+ */
+function withFailureIdHash(v: Verdict): Verdict {
+  let memo: [string, string] | undefined;
+  return Object.defineProperty(v, 'failureIdHash', {
+    enumerable: true,
+    configurable: true,
+    get(this: Verdict): string {
+      if (memo?.[0] !== this.bucketId) memo = [this.bucketId, failureIdHash(this.bucketId)];
+      return memo[1];
+    },
+  });
 }
 
 export function warningToReport(w: DumpWarning): { code: string; message: string; offset?: string } {
@@ -309,6 +377,9 @@ export function buildReport(i: BuildReportInput): TriageReport {
     unloadedModules: f.unloadedModules.map(moduleToReport),
     threads: reportedThreads(f, i.verdict).map((t) => {
       const r: ReportThread = { id: t.id, crashing: t.crashing, ...contextPointers(t.context) };
+      if (t.crashing && t.context && Object.keys(t.context.registers).length > 0) {
+        r.registers = Object.fromEntries(Object.entries(t.context.registers).map(([k, v]) => [k, hex(v)]));
+      }
       if (t.name !== undefined) r.name = t.name;
       if (t.stack) {
         r.stackStart = hex(t.stack.startAddress);
@@ -321,9 +392,10 @@ export function buildReport(i: BuildReportInput): TriageReport {
       }
       return r;
     }),
-    verdict: i.verdict,
+    verdict: withFailureIdHash(i.verdict),
     warnings: f.warnings.map(warningToReport),
   };
+  markTimestamps(report);
   if (report.threads.length < f.threads.length) {
     report.threadsOmitted = f.threads.length - report.threads.length;
     report.warnings.push({ code: 'ReportThreadsCut', message: `the dump lists ${f.threads.length} threads: the report lists ${report.threads.length} (the crashing thread and the verdict's included); ${report.threadsOmitted} more are counted in threadsOmitted` });

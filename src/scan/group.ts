@@ -3,6 +3,7 @@
 // aggregates, a few examples per bucket and the per-day counts.
 
 import { causeKey, type DumpDigest } from './digest.js';
+import { digestLinkTimestamp, isPlausibleTime } from '../analysis/timestamps.js';
 
 export type Trend = 'new' | 'rising' | 'steady' | 'falling' | 'gone' | 'quiet';
 
@@ -44,7 +45,7 @@ export interface ModuleSummary {
   hosts: number;
   crash: number;
   hang: number;
-  /** Link timestamps of the module seen in these dumps (which driver builds crash), most first. */
+  /** Link timestamps of the module seen in these dumps (which driver builds crash), most first: an ISO date, or `build id 0x...` when the TimeDateStamp is a hash (Windows 10+ reproducible builds) or an impossible date. */
   timestamps: Array<{ timestamp: string; count: number }>;
   versions: Array<{ version: string; count: number }>;
 }
@@ -65,7 +66,11 @@ export interface SprayHint {
 }
 
 export interface ScanGroups {
-  /** Reference time of the trends: --now, or the newest crash. */
+  /**
+   * Reference time of the trends: --now, or the newest crash time read from a dump. A file's mtime
+   * (timeSource 'mtime', a dump without a crash time) and a crash time that cannot be real (before
+   * 1995, or after the clock + 1 day) never set it and never count in a trend.
+   */
   now: string | null;
   dumps: number;
   crash: number;
@@ -102,6 +107,8 @@ interface BucketAcc {
   hosts: Map<string, number>;
   first: string;
   last: string;
+  /** The earliest dated crash time (from a dump, plausible): what the 'new' trend looks at. */
+  firstDated: string;
   /**
    * Crash times (ms) that can still count in the trend: those of the last 14 days before the
    * reference time. With a fixed reference (`now`) only those are kept; without, the ones older
@@ -170,22 +177,27 @@ export class Grouper {
     if (kind === 'hang') this.hang++;
     else if (d.kind !== 'incomplete') this.crash++;
     const time = d.time;
-    if (time > this.newest) this.newest = time;
+    // Only a crash time read from the dump, and a believable one, is a date the trends can use.
+    const dated = d.timeSource !== 'mtime' && isPlausibleTime(time);
+    if (dated && time > this.newest) this.newest = time;
     const day = time.slice(0, 10);
     inc(this.days, day);
     const bucketId = d.bucketId || '(no bucket)';
     let b = this.buckets.get(bucketId);
     if (!b) {
-      b = { count: 0, hosts: new Map(), first: time, last: time, times: [], pruneAt: PRUNE_MIN, crash: 0, hang: 0, categories: new Map(), modules: new Map(), summaryTime: '', examples: [], days: new Map() };
+      b = { count: 0, hosts: new Map(), first: time, last: time, firstDated: '', times: [], pruneAt: PRUNE_MIN, crash: 0, hang: 0, categories: new Map(), modules: new Map(), summaryTime: '', examples: [], days: new Map() };
       this.buckets.set(bucketId, b);
     }
     b.count++;
     if (d.host) inc(b.hosts, d.host);
     if (time < b.first) b.first = time;
     if (time > b.last) b.last = time;
-    const ms = Date.parse(time);
-    if (!PLAIN_ISO.test(time)) this.prunable = false;
-    if (this.hasFixedNow) {
+    if (dated && (!b.firstDated || time < b.firstDated)) b.firstDated = time;
+    const ms = dated ? Date.parse(time) : Number.NaN;
+    if (dated && !PLAIN_ISO.test(time)) this.prunable = false;
+    if (!dated) {
+      // A file's mtime or an impossible header time: counted in the bucket, never in a trend.
+    } else if (this.hasFixedNow) {
       // Only a time 0 to 14 days before the reference ever counts (trendOf).
       const age = this.fixedNow - ms;
       if (Number.isFinite(ms) && !(age < 0) && age < 14 * DAY) b.times.push(ms);
@@ -219,7 +231,8 @@ export class Grouper {
       inc(m.buckets, bucketId);
       if (d.host) m.hosts.add(d.host);
       m[kind]++;
-      if (d.imageTimestamp) inc(m.timestamps, d.imageTimestamp);
+      const lt = digestLinkTimestamp(d);
+      if (lt) inc(m.timestamps, lt.text);
       if (d.imageVersion) inc(m.versions, d.imageVersion);
     }
     if (d.host) {
@@ -257,7 +270,7 @@ export class Grouper {
     const nowMs = this.hasFixedNow ? this.fixedNow : opts.now !== undefined ? new Date(opts.now).getTime() : this.newest ? Date.parse(this.newest) : NaN;
     const sprayMin = opts.sprayMin ?? 3;
     const buckets: BucketSummary[] = [...this.buckets.entries()].map(([bucketId, b]) => {
-      const trend = trendOf(b.times, b.first, nowMs);
+      const trend = trendOf(b.times, b.firstDated || b.first, nowMs);
       const examples = b.examples.sort((x, y) => (x[0] > y[0] ? -1 : x[0] < y[0] ? 1 : x[1] < y[1] ? -1 : 1)).slice(0, 5).map((e) => e[1]);
       const out: BucketSummary = {
         bucketId,

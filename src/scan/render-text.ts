@@ -61,7 +61,7 @@ export function renderGroupsText(g: ScanGroups, opts: { limit?: number; sections
   }
   if (show.has('modules') && g.modules.length) {
     out.push('', 'Top cause modules');
-    const rows = [['COUNT', 'BUCKETS', 'HOSTS', 'CRASH/HANG', 'MODULE', 'LINK TIMESTAMPS (dumps)']];
+    const rows = [['COUNT', 'BUCKETS', 'HOSTS', 'CRASH/HANG', 'MODULE', 'LINK DATES / BUILD IDS (dumps)']];
     for (const m of g.modules.slice(0, alone)) {
       rows.push([
         String(m.count),

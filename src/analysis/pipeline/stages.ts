@@ -6,6 +6,7 @@ import type { DumpFacts, ModuleFacts } from '../facts/types.js';
 import type { Category, ReportFinding } from '../report.js';
 import { shortFunctionName } from '../symbol-name.js';
 import { hex } from '../../util/hex.js';
+import { crashTimeCheck, linkTimestamp } from '../timestamps.js';
 import { baseBugcheckCode, bugcheckName, categoryHint, exceptionName, subcodeInfo } from '../knowledge.js';
 import { platformException, platformOf } from '../platform-exceptions.js';
 import type { ModuleIndex } from '../modules.js';
@@ -179,7 +180,7 @@ export const STAGES: Stage[] = [
           offset: offset !== undefined ? hex(offset) : null,
           confidence: Math.min(blame.confidence, cap),
           reason: `${blame.module} is blamed because ${blame.reason}.`,
-          ...imageInfo(m),
+          ...imageInfo(m, s.facts),
         });
         s.cause = s.frames.find((f) => f.hit?.module.name.toLowerCase() === blame.module.toLowerCase()) ?? null;
         return;
@@ -279,7 +280,7 @@ export const STAGES: Stage[] = [
         ...(f.func
           ? { function: f.func.name, functionOffset: hex(f.func.offset), functionSource: f.func.source, ...(f.source?.file !== undefined ? { file: f.source.file } : {}), ...(f.source?.line !== undefined ? { line: f.source.line } : {}) }
           : {}),
-        ...imageInfo(hit.module),
+        ...imageInfo(hit.module, s.facts),
       });
     },
   },
@@ -343,7 +344,15 @@ export const STAGES: Stage[] = [
       for (const f of s.findings) for (const a of f.hint?.advice ?? []) v.addAdvice('advice', a);
       const c = v.v.probableCause;
       if (!c.image) return;
-      const when = c.imageTimestamp ? ` (built ${c.imageTimestamp.slice(0, 10)}${c.imageVersion ? `, version ${c.imageVersion}` : ''})` : c.imageVersion ? ` (version ${c.imageVersion})` : '';
+      // A build id (Windows 10+ reproducible builds, or an impossible date) is never cited as a date.
+      const ver = c.imageVersion ? `version ${c.imageVersion}` : '';
+      const when = c.imageTimestamp
+        ? ` (built ${c.imageTimestamp.slice(0, 10)}${ver ? `, ${ver}` : ''})`
+        : c.imageBuildId
+          ? ` (${ver ? `${ver}, ` : ''}build id ${c.imageBuildId})`
+          : ver
+            ? ` (${ver})`
+            : '';
       if (v.v.category === 'third-party-driver') {
         v.addAdvice('advice', `Update ${c.image}${when} from its vendor, or remove the software that installed it.`);
         v.addAdvice('advice', `If it keeps crashing, enable Driver Verifier on it: verifier /standard /driver ${c.image} (reboot, reproduce, then verifier /reset).`);
@@ -406,12 +415,14 @@ function moduleName(image: string): string {
   return image.replace(/\.(sys|dll|exe|drv)$/i, '');
 }
 
-let crashTimeMs = Number.POSITIVE_INFINITY;
-
-function imageInfo(m: { timestamp?: number; version?: string } | undefined): { imageTimestamp?: string; imageVersion?: string } {
-  const out: { imageTimestamp?: string; imageVersion?: string } = {};
-  // Reproducible builds (Windows 10+) put a hash in TimeDateStamp: a "date" after the crash is not a date.
-  if (m?.timestamp && m.timestamp > 0 && m.timestamp * 1000 <= crashTimeMs) out.imageTimestamp = new Date(m.timestamp * 1000).toISOString();
+function imageInfo(m: { name: string; path?: string; timestamp?: number; version?: string } | undefined, facts: DumpFacts): { imageTimestamp?: string; imageBuildId?: string; imageVersion?: string } {
+  const out: { imageTimestamp?: string; imageBuildId?: string; imageVersion?: string } = {};
+  // Reproducible builds (Windows 10+) put a hash in TimeDateStamp: timestamps.ts tells a date from a build id.
+  const sys = facts.system;
+  const crash = crashTimeCheck(sys.crashTime);
+  const lt = m ? linkTimestamp(m.timestamp, m.name, { path: m.path, ...(crash?.plausible ? { crashTime: sys.crashTime } : {}), ...(sys.os === 'windows' && sys.build !== undefined ? { osBuild: sys.build } : {}) }) : undefined;
+  if (lt?.kind === 'date') out.imageTimestamp = lt.iso;
+  else if (lt) out.imageBuildId = lt.hex;
   if (m && 'version' in m && m.version) out.imageVersion = m.version;
   return out;
 }
@@ -435,8 +446,6 @@ export function pickCause(frames: Frame[]): { frame: Frame; strength: 'definite'
 }
 
 export async function runStages(s: PipelineState, stages: Stage[] = STAGES): Promise<void> {
-  const crash = s.facts.system.crashTime ? Date.parse(s.facts.system.crashTime) : Number.NaN;
-  crashTimeMs = Number.isFinite(crash) ? crash + 86_400_000 : Date.now() + 86_400_000;
   for (const stage of stages) {
     try {
       // Most stages are synchronous: only a returned promise is awaited.

@@ -3,6 +3,7 @@
 import type { CommandDef } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
 import { reportError } from './errors.js';
+import { isDumpError } from '../../errors.js';
 import { readTriageIniOption } from '../triage-ini-option.js';
 import { listOption, ruleIdsOption } from '../list-options.js';
 import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions, symbolProgressPrinter } from '../symbol-options.js';
@@ -30,7 +31,8 @@ export const analyzeCommand: CommandDef = {
       .option('symbol-timeout', { type: 'number', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-timeout'] })
       .option('verbose', { type: 'boolean', default: false, describe: 'list every place searched for symbols (JSON: symbolLookups)' })
       .option('vm-logs', { type: 'string', requiresArg: true, describe: 'a vmware.log / hostd.log / vmkernel.log file or folder to correlate (repeat for more)' })
-      .group(['json', 'human', 'brief', 'pretty', 'modules', 'threads'], 'Output:')
+      .option('color', { type: 'boolean', describe: 'colour the verdict and the bucket (default: on a terminal, unless NO_COLOR is set; --no-color turns it off)' })
+      .group(['json', 'human', 'brief', 'pretty', 'modules', 'threads', 'color'], 'Output:')
       .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
       .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'symbol-timeout', 'verbose'], 'Symbols:'),
   run: async (args, io) => {
@@ -53,6 +55,7 @@ export const analyzeCommand: CommandDef = {
     if (symbolOpts.symbolPaths || symbolOpts.symbolPath) (await import('../../triage-file.js')).setSymbolProgressListener(symbolProgressPrinter(io, 'dumptriage'));
     // Loaded here, not at start-up: `dumptriage scan` and `--help` need none of the decoders.
     const [{ triageFile }, { toJson }, { renderHuman }, { renderBrief }] = await Promise.all([import('../../index.js'), import('../render/json.js'), import('../render/human.js'), import('../render/verdict.js')]);
+    const color = useColor(args.color as boolean | undefined, io);
     let code: number = EXIT.ok;
     for (const file of files) {
       try {
@@ -67,12 +70,35 @@ export const analyzeCommand: CommandDef = {
         });
         if (args.json) io.stdout.write(`${toJson(report, Boolean(args.pretty))}\n`);
         else if (args.brief) io.stdout.write(`${renderBrief(report)}\n`);
-        else io.stdout.write(`${renderHuman(report, { allModules: Boolean(args.modules), allThreads: Boolean(args.threads) })}${files.length > 1 ? '\n' : ''}`);
+        else io.stdout.write(`${renderHuman(report, { allModules: Boolean(args.modules), allThreads: Boolean(args.threads), color })}${files.length > 1 ? '\n' : ''}`);
       } catch (e) {
         reportError(io, e, file);
+        // NDJSON readers get a record for every file, as `scan --json` gives: one line, the same error fields.
+        if (args.json) io.stdout.write(`${JSON.stringify(errorRecord(e, file), null, args.pretty ? 2 : undefined)}\n`);
         code = EXIT.badInput;
       }
     }
     return code;
   },
 };
+
+/** `--json`: the line for a file that failed, in `scan --json`'s shape ({type, path, status, error: {code, message, offset?, struct?}}). */
+export function errorRecord(e: unknown, file: string): { type: 'error'; path: string; status: 'error'; error: { code: string; message: string; offset?: string; struct?: string } } {
+  let error: { code: string; message: string; offset?: string; struct?: string };
+  if (isDumpError(e)) {
+    const j = e.toJSON();
+    error = { code: j.code, message: j.message };
+    if (j.offset !== undefined) error.offset = j.offset;
+    if (j.struct !== undefined) error.struct = j.struct;
+  } else {
+    error = { code: 'Internal', message: `internal error: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return { type: 'error', path: file, status: 'error', error };
+}
+
+/** Colour: --color / --no-color when given; else on a TTY only, and never when NO_COLOR is set (https://no-color.org). */
+export function useColor(flag: boolean | undefined, io: CliIo, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag !== undefined) return flag;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return io.stdout.isTTY === true;
+}

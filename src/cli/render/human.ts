@@ -5,12 +5,15 @@ import type { TriageReport } from '../../analysis/report.js';
 import { escapeTerminal as t } from '../../util/escape.js';
 import { renderBugcheckArgs, renderExceptionParams, renderVerdictText, sourceText } from './verdict.js';
 import { renderHypervisorText } from '../../vmlog/render.js';
+import { buildIdHex } from '../../analysis/timestamps.js';
 
 export interface HumanOptions {
   /** Modules listed in full (default: the ones the verdict names plus a count). */
   allModules?: boolean;
   /** Every thread's walked stack (--threads). */
   allThreads?: boolean;
+  /** Colour the verdict and the bucket (the CLI: a TTY without NO_COLOR or --no-color). */
+  color?: boolean;
 }
 
 export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
@@ -30,7 +33,7 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
       const cpu = s.cpuVendor && !desc.startsWith(s.cpuVendor) ? `${s.cpuVendor} ${desc}` : desc || (s.cpuVendor ?? '');
       out.push(`CPU:                ${s.cpuCount ?? '?'}${cpu.trim() ? ` x ${t(cpu.trim())}` : ' processors'}`);
     }
-    if (s.crashTime) out.push(`CRASH_TIME:         ${s.crashTime}`);
+    if (s.crashTime) out.push(`CRASH_TIME:         ${s.crashTimeKind === 'implausible' ? `unknown (header says ${s.crashTime})` : s.crashTime}`);
     if (s.uptimeSeconds !== undefined) out.push(`UPTIME:             ${formatDuration(s.uptimeSeconds)}`);
   }
   if (r.process && (r.process.name || r.process.pid !== undefined)) {
@@ -55,17 +58,18 @@ export function renderHuman(r: TriageReport, opts: HumanOptions = {}): string {
   if (crashing) {
     out.push(`CRASHING_THREAD:    ${crashing.id}${crashing.name ? ` "${t(crashing.name)}"` : ''}${crashing.ip ? ` ip=${crashing.ip}` : ''}${crashing.sp ? ` sp=${crashing.sp}` : ''}`);
   }
+  if (crashing?.registers) out.push(...renderRegisters(crashing.registers));
   out.push(`THREADS:            ${r.threads.length}`);
   out.push(`MODULES:            ${r.modules.length} loaded, ${r.unloadedModules.length} unloaded`);
   out.push('');
-  out.push(...renderVerdictText(r));
+  out.push(...renderVerdictText(r, { color: opts.color }));
   out.push(...renderHypervisorText(r));
   if (opts.allThreads) out.push('', ...renderThreads(r));
   if (r.symbolLookups) out.push('', ...renderSymbolLookups(r));
   if (opts.allModules) {
     out.push('', 'MODULE_LIST:');
     for (const m of r.modules) {
-      out.push(`  ${m.base} ${m.end} ${t(m.name).padEnd(28)} ${m.timestampIso ?? ''} ${m.version ?? ''}`.trimEnd());
+      out.push(`  ${m.base} ${m.end} ${t(m.name).padEnd(28)} ${moduleTimestampText(m)} ${m.version ?? ''}`.trimEnd());
     }
   }
   if (r.warnings.length > 0) {
@@ -110,6 +114,25 @@ export function renderSymbolLookups(r: TriageReport): string[] {
   for (const l of r.symbolLookups ?? []) out.push(`  ${t(l.module).padEnd(28)} ${l.kind.padEnd(6)} ${l.result.padEnd(10)} ${t(l.location ?? '-')}${l.reason ? `  (${t(l.reason)})` : ''}`);
   if (r.symbolLookupsDropped) out.push(`  ... ${r.symbolLookupsDropped} more`);
   return out;
+}
+
+/** The crashing thread's registers, WinDbg's `r` way: name=value, a few per line. */
+export function renderRegisters(regs: Record<string, string>): string[] {
+  const names = Object.keys(regs);
+  if (names.length === 0) return [];
+  const width = Math.max(...names.map((n) => n.length));
+  const cells = names.map((n) => `${t(n).padStart(width)}=${t(regs[n]!).padEnd(18)}`);
+  const perLine = width > 4 ? 3 : 4;
+  const out = ['REGISTERS:'];
+  for (let i = 0; i < cells.length; i += perLine) out.push(`  ${cells.slice(i, i + perLine).join(' ').trimEnd()}`);
+  return out;
+}
+
+/** A module's TimeDateStamp as the report judged it: the ISO date, or `build id 0x...` (never a hash shown as a date). */
+export function moduleTimestampText(m: { timestamp?: number; timestampIso?: string; timestampKind?: 'date' | 'build-id' }): string {
+  if (m.timestamp === undefined) return '';
+  if (m.timestampKind === 'build-id') return `build id ${buildIdHex(m.timestamp)}`;
+  return m.timestampKind === 'date' ? (m.timestampIso ?? '') : '';
 }
 
 export function formatDuration(seconds: number): string {

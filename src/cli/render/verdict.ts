@@ -30,11 +30,24 @@ export function sourceText(f: { file?: string; line?: number }): string {
   return f.file !== undefined && f.line !== undefined ? ` [${t(f.file)} @ ${f.line}]` : '';
 }
 
-export function renderVerdictText(report: TriageReport): string[] {
+/** SGR colours for a terminal; the caller decides when (a TTY, no NO_COLOR, no --no-color). */
+const SGR = { bold: [1, 22], red: [31, 39], yellow: [33, 39], magenta: [35, 39], cyan: [36, 39] } as const;
+export function paint(on: boolean | undefined, styles: Array<keyof typeof SGR>, text: string): string {
+  if (!on || styles.length === 0) return text;
+  return `${styles.map((s) => `\x1b[${SGR[s][0]}m`).join('')}${text}${styles.map((s) => `\x1b[${SGR[s][1]}m`).reverse().join('')}`;
+}
+const KIND_COLOUR = { crash: 'red', hang: 'yellow', incomplete: 'magenta' } as const;
+
+export interface VerdictTextOptions {
+  /** Colour the verdict and the bucket (ANSI SGR). */
+  color?: boolean;
+}
+
+export function renderVerdictText(report: TriageReport, opts: VerdictTextOptions = {}): string[] {
   const v = report.verdict;
   const c = v.probableCause;
   const out: string[] = [];
-  out.push(`${pad('VERDICT')}${v.kind.toUpperCase()} (trigger: ${t(v.trigger)})`);
+  out.push(`${pad('VERDICT')}${paint(opts.color, ['bold', KIND_COLOUR[v.kind] ?? 'red'], v.kind.toUpperCase())} (trigger: ${t(v.trigger)})`);
   out.push(`${pad('CATEGORY')}${v.category}`);
   if (report.exception) out.push(`${pad('EXCEPTION_CODE_STR')}${report.exception.code.slice(2)} ${t(report.exception.name)}`);
   if (report.process?.name) out.push(`${pad('PROCESS_NAME')}${t(report.process.name)}`);
@@ -44,6 +57,8 @@ export function renderVerdictText(report: TriageReport): string[] {
   }
   if (v.frames.length > 0) {
     out.push('', `STACK_TEXT:${v.frameThreadId !== undefined ? ` (thread ${v.frameThreadId})` : ''}`);
+    // Column headers, as WinDbg prints them over its stack: where the return address was read, the address, the call site, how the frame was found.
+    out.push(`  ## ${'Stack-Addr'.padEnd(18)} ${'Address'.padEnd(18)} Call Site  (how found)`);
     const shown = v.frames.slice(0, 24);
     for (const f of shown) {
       const where = f.stackAddress ? f.stackAddress : '-'.repeat(Math.max(2, f.address.length));
@@ -59,10 +74,12 @@ export function renderVerdictText(report: TriageReport): string[] {
   out.push(`${pad('IMAGE_NAME')}${t(c.image ?? 'Unknown_Image')}`);
   if (c.imageVersion) out.push(`${pad('IMAGE_VERSION')}${t(c.imageVersion)}`);
   if (c.imageTimestamp) out.push(`${pad('IMAGE_TIMESTAMP')}${c.imageTimestamp}`);
+  else if (c.imageBuildId) out.push(`${pad('IMAGE_TIMESTAMP')}build id ${c.imageBuildId}`);
   if (c.address) out.push(`${pad('FAULTING_ADDRESS')}${c.address}`);
   out.push(`${pad('CONFIDENCE')}${c.confidence}`);
   out.push(`${pad('REASON')}${t(c.reason)}`);
-  out.push(`${pad('FAILURE_BUCKET_ID')}${t(v.bucketId)}`);
+  out.push(`${pad('FAILURE_BUCKET_ID')}${paint(opts.color, ['bold', 'cyan'], t(v.bucketId))}`);
+  if (v.failureIdHash) out.push(`${pad('FAILURE_ID_HASH')}${v.failureIdHash}`);
   out.push(`${pad('SUMMARY')}${t(v.summary)}`);
   out.push(`Followup:           ${t(v.followup)}`);
   if (v.advice.length > 0) {
