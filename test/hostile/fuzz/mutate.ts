@@ -3,6 +3,10 @@
 
 import { Rng } from './prng.js';
 import { discoverLayout, type Field, type Layout } from './layout.js';
+import {
+  applyAppend, applyMaxList, applyWrite, canShape, maxListMutations, sharedMutations, sparseMutations, stringMutations,
+  type ShapeMutation, type Strategy,
+} from './shapes.js';
 
 export type Mutation =
   /** Flip one bit. */
@@ -18,7 +22,9 @@ export type Mutation =
   /** Copy `length` bytes of the file itself from `from` to `at` (duplicated / overlapping tables). */
   | { op: 'copy'; from: number; at: number; length: number }
   /** Fill a region with one byte value (0x00 holes, 0xff garbage, 'PAGE'-like runs). */
-  | { op: 'fill'; at: number; length: number; byte: number };
+  | { op: 'fill'; at: number; length: number; byte: number }
+  /** Shaped inputs (shapes.ts): max-list, append, write, sparse. */
+  | ShapeMutation;
 
 export interface Seed {
   name: string;
@@ -29,6 +35,8 @@ export interface FuzzCase {
   index: number;
   seed: string;
   mutations: Mutation[];
+  /** Which generator made the mutations (shapes.ts): counted in the campaign's stats. */
+  strategy: Strategy;
 }
 
 /** Largest input the fuzzer builds (splices could otherwise grow files). */
@@ -43,7 +51,7 @@ const BOUNDARY: bigint[] = [
 ];
 
 export function applyMutations(base: Uint8Array, muts: readonly Mutation[], donors: ReadonlyMap<string, Uint8Array>): Uint8Array {
-  let out = new Uint8Array(base); // a copy: seeds stay pristine
+  let out: Uint8Array = new Uint8Array(base); // a copy: seeds stay pristine
   for (const m of muts) {
     switch (m.op) {
       case 'flip':
@@ -89,6 +97,17 @@ export function applyMutations(base: Uint8Array, muts: readonly Mutation[], dono
         if (m.at < end) out.fill(m.byte, m.at, end);
         break;
       }
+      case 'max-list':
+        out = applyMaxList(out, m);
+        break;
+      case 'append':
+        out = applyAppend(out, m);
+        break;
+      case 'write':
+        out = applyWrite(out, m);
+        break;
+      case 'sparse':
+        break; // the campaign runs such an input from a sparse file (sparseSize)
     }
   }
   return out;
@@ -224,15 +243,57 @@ function pickSeed(rng: Rng, seeds: readonly Seed[]): Seed {
   return seeds[lo]!;
 }
 
+/**
+ * Share of inputs per strategy (per 10,000). Shaped inputs cost more (a max-list input is up to
+ * 24 MB and runs 0.1-1 s; a sparse one writes a temp file), so they are a small share that still
+ * reaches every strategy dozens of times in the CI sample.
+ */
+export const STRATEGY_WEIGHTS: ReadonlyArray<readonly [number, Strategy]> = [
+  [9_510, 'classic'], [220, 'shared'], [220, 'strings'], [40, 'max-list'], [10, 'sparse'],
+];
+
+function classicMutations(rng: Rng, base: Seed, seeds: readonly Seed[], layout: Layout, n: number): Mutation[] {
+  const mutations: Mutation[] = [];
+  for (let i = 0; i < n; i++) mutations.push(oneMutation(rng, base.bytes, layout, seeds));
+  return mutations;
+}
+
 /** The mutations of input `index` of campaign `seed`. Pure function of its arguments. */
 export function generateCase(seed: number, index: number, seeds: readonly Seed[]): FuzzCase {
   const rng = new Rng(seed, index);
-  const base = pickSeed(rng, seeds);
+  let strategy = rng.weighted(STRATEGY_WEIGHTS);
+  let base = pickSeed(rng, seeds);
+  if (strategy !== 'classic') {
+    // A seed of a format the strategy can shape (a few tries, then the classic mutations).
+    for (let t = 0; t < 8 && !canShape(strategy, base.bytes); t++) base = pickSeed(rng, seeds);
+    if (!canShape(strategy, base.bytes)) strategy = 'classic';
+  }
   const layout = layoutOf(base.bytes);
-  const n = rng.weighted([[40, 1], [25, 2], [15, 3], [10, 4], [6, 6], [4, 10]] as const);
-  const mutations: Mutation[] = [];
-  for (let i = 0; i < n; i++) mutations.push(oneMutation(rng, base.bytes, layout, seeds));
-  return { index, seed: base.name, mutations };
+  const classicCount = (): number => rng.weighted([[40, 1], [25, 2], [15, 3], [10, 4], [6, 6], [4, 10]] as const);
+  let mutations: Mutation[];
+  switch (strategy) {
+    case 'classic':
+      mutations = classicMutations(rng, base, seeds, layout, classicCount());
+      break;
+    case 'max-list':
+      mutations = maxListMutations(rng, base.bytes);
+      break;
+    case 'shared':
+      mutations = sharedMutations(rng, base.bytes, layout);
+      break;
+    case 'strings':
+      mutations = stringMutations(rng, base.bytes);
+      break;
+    case 'sparse':
+      mutations = sparseMutations(rng, base.bytes);
+      break;
+  }
+  // Shaped inputs also meet ordinary damage now and then (in the head: offsets stay meaningful).
+  if (strategy !== 'classic' && strategy !== 'sparse' && rng.chance(0.3)) {
+    mutations.push(...classicMutations(rng, base, seeds, layout, rng.range(1, 2)).filter((m) => m.op !== 'splice-tail'));
+  }
+  if (mutations.length === 0) mutations = classicMutations(rng, base, seeds, layout, 1);
+  return { index, seed: base.name, mutations, strategy };
 }
 
 export function buildInput(c: FuzzCase, seeds: readonly Seed[], donors: ReadonlyMap<string, Uint8Array>): Uint8Array {

@@ -4,8 +4,10 @@
 //
 // A failure is: an error that is not one of our typed DumpErrors (or a DumpError that only wraps
 // an internal RangeError/TypeError: core's wrapUnexpected turns those into 'BadValue' with the
-// original as `cause`), a report that does not validate against the JSON Schema, an input over
-// the time budget, or heap + ArrayBuffer growth over the memory budget.
+// original as `cause`), a report that does not validate against the JSON Schema, JSON output
+// that does not parse, a raw control character (C0 but LF, DEL, C1, bidi override, lone
+// surrogate) in the human, brief or tree text, an input over the time budget, or heap +
+// ArrayBuffer growth over the memory budget.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,8 @@ import { createRequire } from 'node:module';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { openDumpFromBytes, triage } from '../../../src/core.js';
+import { openDump } from '../../../src/index.js';
+import { applyListBudget, DUMP_LIST_BUDGET } from '../../../src/util/list-budget.js';
 import { DumpError } from '../../../src/errors.js';
 import { renderHuman } from '../../../src/cli/render/human.js';
 import { renderBrief } from '../../../src/cli/render/verdict.js';
@@ -21,7 +25,7 @@ import { toJson } from '../../../src/cli/render/json.js';
 import type { Dump } from '../../../src/formats/dump.js';
 
 export type Status = 'ok' | 'partial' | 'error' | 'failure';
-export type FailureKind = 'internal' | 'untyped' | 'schema' | 'slow' | 'memory' | 'hang' | 'crash';
+export type FailureKind = 'internal' | 'untyped' | 'schema' | 'json' | 'escape' | 'slow' | 'memory' | 'hang' | 'crash';
 
 export interface Outcome {
   status: Status;
@@ -43,6 +47,8 @@ export interface RunOptions {
   /** An async stall longer than this is a hang (sync hangs are caught by the worker watchdog). */
   hangMs?: number;
   validateSchema?: boolean;
+  /** Run from this file (openDump) instead of the bytes (a sparse input: the bytes are its head). */
+  path?: string;
 }
 
 export const DEFAULT_BUDGET_MS = 1000;
@@ -141,14 +147,48 @@ function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
 
 // ------------------------------------------------------------------ the run
 
-async function pipeline(bytes: Uint8Array, validate: boolean): Promise<Pick<Outcome, 'status' | 'code' | 'failure' | 'warnings'>> {
+// ------------------------------------------------------------------ output checks
+
+/**
+ * What must never reach a terminal raw: C0 controls but LF, DEL, C1 controls, bidi overrides and
+ * isolates, lone surrogates (src/util/escape.ts escapes exactly these).
+ */
+// eslint-disable-next-line no-control-regex
+export const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+type Partial_ = Pick<Outcome, 'status' | 'code' | 'failure' | 'warnings'>;
+
+/** A failure when `text` (what renderer `where` printed) holds a raw control character. */
+function escapeCheck(text: string, where: string): Partial_ | undefined {
+  const m = RAW_CONTROL.exec(text);
+  if (!m) return undefined;
+  const code = m[0].codePointAt(0)!;
+  const around = JSON.stringify(text.slice(Math.max(0, m.index - 40), m.index + 20));
+  const name = `U+${code.toString(16).padStart(4, '0')}`;
+  return { status: 'failure', failure: { kind: 'escape', phase: where, message: `raw ${name} in the ${where} output at ${m.index}: ${around}`.slice(0, 500), signature: `escape:${where}:${code < 0x20 ? 'C0' : code >= 0xd800 && code < 0xe000 ? 'surrogate' : name}` } };
+}
+
+/** A failure when `json` (what renderer `where` wrote) does not parse. */
+function jsonCheck(json: string, where: string): Partial_ | undefined {
+  try {
+    JSON.parse(json);
+    return undefined;
+  } catch (e) {
+    return { status: 'failure', failure: { kind: 'json', phase: where, message: `${where} JSON does not parse: ${(e as Error).message}`.slice(0, 500), signature: `json:${where}` } };
+  }
+}
+
+/** Inputs over this size take the `dump` path with the list budget only (as the CLI's default). */
+const ALL_LISTS_MAX_BYTES = 2 * 1024 * 1024;
+
+async function pipeline(bytes: Uint8Array, validate: boolean, path?: string): Promise<Pick<Outcome, 'status' | 'code' | 'failure' | 'warnings'>> {
   let dump: Dump;
   try {
-    dump = await openDumpFromBytes(bytes, 'fuzz-input');
+    dump = path ? await openDump(path) : await openDumpFromBytes(bytes, 'fuzz-input');
   } catch (e) {
     return classify(e, 'open');
   }
-  const result = await analyse(dump, validate);
+  const result = await analyse(dump, validate, path ? Infinity : bytes.length);
   try {
     await dump.close();
   } catch (e) {
@@ -158,13 +198,15 @@ async function pipeline(bytes: Uint8Array, validate: boolean): Promise<Pick<Outc
   return result;
 }
 
-async function analyse(dump: Dump, validate: boolean): Promise<Pick<Outcome, 'status' | 'code' | 'failure' | 'warnings'>> {
+async function analyse(dump: Dump, validate: boolean, size: number): Promise<Pick<Outcome, 'status' | 'code' | 'failure' | 'warnings'>> {
   let result: Pick<Outcome, 'status' | 'code' | 'failure' | 'warnings'>;
   try {
     const report = await triage(dump, {}, 'fuzz-input');
-    renderHuman(report, { allModules: true });
-    renderBrief(report);
+    const bad = escapeCheck(renderHuman(report, { allModules: true }), 'human') ?? escapeCheck(renderBrief(report), 'brief');
+    if (bad) return bad;
     const json = toJson(report);
+    const unparsed = jsonCheck(json, 'report');
+    if (unparsed) return unparsed;
     if (validate) {
       const v = schemaValidator()!;
       if (!v(JSON.parse(json))) {
@@ -179,11 +221,27 @@ async function analyse(dump: Dump, validate: boolean): Promise<Pick<Outcome, 'st
   }
   // The `dumptriage dump` path: typed errors are fine, anything else is a failure.
   try {
-    const tree = await dump.describe();
+    // `dump` as the CLI runs it by default (list budget), and `dump --all` (every entry) on inputs
+    // small enough that every entry is few: a 10^6-entry table under --all is a 1 GiB tree by
+    // design (docs/hostile.md), not a finding.
+    const turn = treeTurn++;
+    const budgeted = size > ALL_LISTS_MAX_BYTES || turn % 2 === 1;
+    const tree = budgeted ? applyListBudget(await dump.describe({ listBudget: DUMP_LIST_BUDGET })) : await dump.describe();
     // describe() runs on every input; the text tree (the costliest step of the whole pipeline on
-    // big dumps, and pure formatting of what describe() returned) on one input in four.
-    if (treeTurn++ % 4 === 0) renderTree(tree); // visits every value; its JSON form goes through the same util/json.ts rules
-    if (dump.details) toJson(await dump.details());
+    // big dumps, and pure formatting of what describe() returned) on one input in four of each
+    // path, and on every big input (budgeted, so bounded).
+    if (turn % 4 < 2 || size > ALL_LISTS_MAX_BYTES) {
+      const bad = escapeCheck(renderTree(tree), 'tree');
+      if (bad) return bad;
+    }
+    if (budgeted) {
+      const unparsed = jsonCheck(toJson(tree, true), 'dump');
+      if (unparsed) return unparsed;
+    }
+    if (dump.details) {
+      const unparsed = jsonCheck(toJson(await dump.details()), 'details');
+      if (unparsed) return unparsed;
+    }
   } catch (e) {
     const c = classify(e, 'describe');
     if (c.status === 'failure') return c;
@@ -191,7 +249,7 @@ async function analyse(dump: Dump, validate: boolean): Promise<Pick<Outcome, 'st
   return result;
 }
 
-/** Counts inputs for the 1-in-4 text-tree rendering. */
+/** Counts inputs for the dump path (budgeted or --all) and the text-tree rendering. */
 let treeTurn = 0;
 
 /** Run one input. Never throws. */
@@ -204,7 +262,7 @@ export async function runOne(bytes: Uint8Array, opts: RunOptions = {}): Promise<
   const t0 = performance.now();
   let r: Pick<Outcome, 'status' | 'code' | 'failure' | 'warnings'>;
   try {
-    r = await withDeadline(pipeline(bytes, validate), hangMs);
+    r = await withDeadline(pipeline(bytes, validate, opts.path), hangMs);
   } catch (e) {
     r = e instanceof HangError
       ? { status: 'failure', failure: { kind: 'hang', phase: 'any', message: e.message, signature: 'hang' } }
@@ -220,7 +278,7 @@ export async function runOne(bytes: Uint8Array, opts: RunOptions = {}): Promise<
     const m0 = memNow();
     const t1 = performance.now();
     // Same input, same outcome as the first run: only the time and memory are new here.
-    await withDeadline(pipeline(bytes, false), hangMs).catch((e: unknown) => classify(e, 'rerun'));
+    await withDeadline(pipeline(bytes, false, opts.path), hangMs).catch((e: unknown) => classify(e, 'rerun'));
     const ms2 = performance.now() - t1;
     const mem2 = Math.max(0, memNow() - m0);
     memBytes = mem2;

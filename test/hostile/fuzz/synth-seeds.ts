@@ -2,6 +2,7 @@
 // code the corpus may not (every stream kind, each arch, full-memory lists, hostile strings).
 
 import { SynthMinidump } from '../../synth/minidump.js';
+import { withCrashpadInfo } from '../../synth/crashpad-keys.js';
 import type { Seed } from './mutate.js';
 import { kernelSeeds } from './kernel-seeds.js';
 
@@ -70,6 +71,9 @@ function userSeeds(): Seed[] {
   });
   // Hostile strings: ANSI escapes, bidi overrides, CSV formula starters in every name.
   out.push({ name: 'synth:minidump-hostile-strings', bytes: hostileStringsMinidump() });
+  // Crashpad annotations (UTF-8 keys and values, module lists, typed objects) and a Linux text
+  // stream: string fields the strings strategy (shapes.ts) rewrites.
+  out.push({ name: 'synth:minidump-crashpad', bytes: crashpadMinidump() });
   return out;
 }
 
@@ -87,6 +91,21 @@ export function hostileStringsMinidump(): Uint8Array {
     .addThreadName(9, HOSTILE_THREAD_NAME)
     .addException({ threadId: 9, code: 0xc0000005, address: base + 0x100n, parameters: [0n, 0n] })
     .build();
+}
+
+function crashpadMinidump(): Uint8Array {
+  const base = 0x7ff700000000n;
+  const b = new SynthMinidump({ arch: 'x64' })
+    .addSystemInfo({ major: 10, build: 19041, cpus: 4 })
+    .addModule({ name: 'C:\\app\\app.exe', base, size: 0x10000 })
+    .addUnloadedModule({ name: 'gone.dll', base: 0x10000000n, size: 0x5000, timestamp: 1 })
+    .addThread({ id: 9, context: { rip: base + 0x100n, rsp: 0x7000n }, stack: { start: 0x7000n, bytes: stack(0x40, () => 0) } })
+    .addThreadName(9, 'main')
+    .addException({ threadId: 9, code: 0xc0000005, address: base + 0x100n, parameters: [0n, 0n] });
+  return withCrashpadInfo(b, {
+    simple: [['plain', 'value'], [`${ESC}[31mkey`, 'v'], ['__proto__', 'kept']],
+    modules: [{ moduleIndex: 0, list: ['first', 'second'], simple: [['constructor', 'x']], objects: [{ name: 'obj', value: 'val' }] }],
+  });
 }
 
 export async function synthSeeds(): Promise<Seed[]> {
