@@ -13,7 +13,7 @@
 //   (nothing changed: every row reused) · --report with the index (rescan).
 // Each share is written by a child process (its garbage is not measured) and deleted at the end.
 // Run after the build: `node dist/bench/scan-memory.bench.js`. BENCH_CLI=path runs another
-// build's `dist/src/cli/main.js` (to compare before / after); BENCH_JOBS sets --jobs;
+// build's `dist/cli/main.js` (to compare before / after); BENCH_JOBS sets --jobs;
 // BENCH_SCAN_MEMORY_MODES="summary,json" runs some modes only; BENCH_KEEP=1 keeps the shares.
 
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,7 +27,7 @@ const SIZES = (process.env.BENCH_SCAN_MEMORY_FILES ?? '10000,50000,100000').spli
 const GOAL_MIB = 200;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = resolve(here, '..', '..');
-const cliMain = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+const cliMain = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(projectRoot, 'dist', 'cli', 'main.js');
 
 /** The same small crash dumps as bench/scan.bench.ts (5 cause modules, 7 builds, 10 minutes apart). */
 function synthDump(i: number): Uint8Array {
@@ -124,7 +124,7 @@ function main(): void {
   const preload = join(work, 'maxrss.cjs');
   writeFileSync(preload, PRELOAD);
   const results = new Map<string, Map<number, Run>>();
-  console.log(`dumptriage scan peak RSS (${cliMain === join(projectRoot, 'dist', 'src', 'cli', 'main.js') ? 'this build' : process.env.BENCH_CLI}); sizes ${SIZES.join(', ')}; modes ${modes.map((m) => m.name).join(', ')}`);
+  console.log(`dumptriage scan peak RSS (${cliMain === join(projectRoot, 'dist', 'cli', 'main.js') ? 'this build' : process.env.BENCH_CLI}); sizes ${SIZES.join(', ')}; modes ${modes.map((m) => m.name).join(', ')}`);
   try {
     for (const n of SIZES) {
       const root = join(work, `share-${n}`);

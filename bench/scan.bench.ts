@@ -12,7 +12,7 @@
 //   - the scan without an index with fresh workers (none adopted, none kept): what one
 //     `dumptriage scan` process pays, start-up and JIT warm-up of every worker included.
 // Then `dumptriage scan --no-index` itself, as a child process, end to end (BENCH_CLI_SCANS
-// runs, default 2). The single-file CLI in a loop (`node dist/src/cli/main.js --json <file>`) is
+// runs, default 2). The single-file CLI in a loop (`node dist/cli/main.js --json <file>`) is
 // timed on a sample and extrapolated. RSS is sampled every 50 ms during a first scan (peak and at each quarter of
 // the files) to show that memory stays flat. BENCH_COLD=1 adds passes of the scan and of the floor
 // from a cold page cache (each file dropped from the cache first). Run after the build: `node
@@ -39,7 +39,7 @@ const JOBS = Number(process.env.BENCH_JOBS ?? availableParallelism());
 const SLOW_IO_MS = process.env.BENCH_SLOW_IO_MS !== undefined ? Number(process.env.BENCH_SLOW_IO_MS) : undefined;
 const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = resolve(here, '..', '..');
-const cliMain = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
+const cliMain = join(projectRoot, 'dist', 'cli', 'main.js');
 
 function synthDump(i: number): Uint8Array {
   const mods = ['alpha.dll', 'beta.dll', 'gamma.dll', 'delta.dll', 'eps.sys'];

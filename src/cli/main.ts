@@ -5,8 +5,8 @@
 
 import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import yargs from 'yargs';
 import { commands } from './commands/index.js';
+import { analyzeCommand } from './commands/analyze.js';
 import { VERSION } from '../version.js';
 import { EXIT, type CliIo, type CliState } from './io.js';
 import { escapeTerminal } from '../util/escape.js';
@@ -15,6 +15,33 @@ import { suggest } from '../util/suggest.js';
 
 class UsageError extends Error {}
 
+/** Flags `dumptriage FILE...` takes without a value: the fast path understands these alone. */
+const FAST_FLAGS = new Set(['--json', '--brief', '--human', '--pretty', '--modules', '--threads', '--deep', '--experimental', '--offline', '--verbose']);
+
+function commandNames(): string[] {
+  return commands.flatMap((c) => [c.command].flat()).map((c) => c.split(' ')[0]!).filter((n) => n !== '$0');
+}
+
+/**
+ * The arguments of the most common run, `dumptriage FILE... [--json|--brief|...]`, parsed
+ * without yargs (loading and configuring it is half of the CLI's start-up): file names and the
+ * value-less flags above, nothing else. Anything else (a command, an option with a value, `--`,
+ * `--flag=x`, an unknown flag) returns undefined and goes through yargs, which gives the usage
+ * errors. The result is what yargs would give the analyze command for the same argv.
+ */
+export function fastAnalyzeArgs(argv: string[]): Record<string, unknown> | undefined {
+  if (argv.length === 0 || commandNames().includes(argv[0]!)) return undefined;
+  const files: string[] = [];
+  const args: Record<string, unknown> = { files };
+  for (const a of argv) {
+    if (a.startsWith('-')) {
+      if (!FAST_FLAGS.has(a)) return undefined;
+      args[a.slice(2)] = true;
+    } else files.push(a);
+  }
+  return files.length ? args : undefined;
+}
+
 /**
  * `dumptriage scna DIR`: the first word is no command and no file, but near a command's name:
  * say so instead of reporting "scna: no such file". A word that is an existing path is a dump.
@@ -22,7 +49,7 @@ class UsageError extends Error {}
 function mistypedCommand(argv: string[]): string | undefined {
   const first = argv[0];
   if (first === undefined || first.startsWith('-') || existsSync(first)) return undefined;
-  const names = commands.flatMap((c) => [c.command].flat()).map((c) => c.split(' ')[0]!).filter((n) => n !== '$0');
+  const names = commandNames();
   if (names.includes(first)) return undefined;
   const near = suggest(first, names);
   return near.length ? `unknown command "${escapeTerminal(first)}" (did you mean ${near.join(' or ')}?)` : undefined;
@@ -35,6 +62,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`dumptriage: ${mistyped}\n(try dumptriage --help)\n`);
     return EXIT.usage;
   }
+  const fast = fastAnalyzeArgs(argv);
+  if (fast) return analyzeCommand.run(fast, io);
+  // Loaded here: the fast path above needs none of it.
+  const { default: yargs } = await import('yargs');
   const state: CliState = { exitCode: EXIT.ok };
   let usageError: string | undefined;
   let y = yargs(argv)
@@ -103,7 +134,8 @@ function endOnClosedPipe(): void {
   process.stderr.on('error', onError('stderr'));
 }
 
-if (isMain()) {
+/** The process's CLI run: argv, the process streams, the exit code (the bundle's loader calls it). */
+export function cliMain(): void {
   endOnClosedPipe();
   runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
@@ -115,3 +147,5 @@ if (isMain()) {
     },
   );
 }
+
+if (isMain()) cliMain();

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { triageFile } from '../../src/index.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 import { VERSION } from '../../src/version.js';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const MAIN = BUILT_CLI;
 const FIXTURE = join(__dirname, '..', '..', 'dumps-fixtures', 'sample-app-crash-x64.dmp');
 
 function run(args: string[], cwd?: string): { code: number | null; stdout: string; stderr: string } {

@@ -5,9 +5,10 @@
 
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 import { describe, expect, it } from 'vitest';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+const MAIN = BUILT_CLI;
 const FIXTURE = join(__dirname, '..', '..', 'dumps-fixtures', 'sample-app-crash-x64.dmp');
 
 /** Runs the CLI and closes its stdout after `afterBytes` bytes have arrived (0: at once). */

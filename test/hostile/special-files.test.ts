@@ -2,9 +2,10 @@
 // signatures, absurd headers, a directory that points at itself, 64 GiB sparse files with a valid
 // header, /dev/zero, a FIFO, a directory, a file the user may not read. Each must answer with a
 // typed error (exit 1) or a partial result (exit 0 with warnings), never hang, crash or read the
-// whole file. Runs in-process (test/helpers/cli.ts) and once as a spawned `node dist/src/cli/main.js`
+// whole file. Runs in-process (test/helpers/cli.ts) and once as a spawned `node dist/cli/main.js` (the bundle users run)
 // when the build exists. The time bounds here are hang guards; speed figures belong in bench/.
 
+import { BUILT_CLI } from '../helpers/built-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { PROJECT_ROOT } from '../helpers/corpus.js';
 import { SynthMinidump } from '../synth/minidump.js';
 
 const GiB = 1024 ** 3;
-const MAIN_JS = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
+const MAIN_JS = BUILT_CLI;
 const HAVE_BUILD = existsSync(MAIN_JS);
 const HANG_GUARD_MS = 5000;
 

@@ -5,6 +5,7 @@
 // CLI (dist), over a share of 600 small synthetic minidumps: two scans together, a scan killed
 // with SIGKILL half-way then another one (no stale lock, no row lost), `query` during a scan.
 
+import { BUILT_CLI } from '../helpers/built-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { appCrash } from '../synth/crash.js';
 import { IndexLock, ScanIndex } from '../../src/scan/index-db.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const MAIN_JS = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
+const MAIN_JS = BUILT_CLI;
 const HAVE_BUILD = existsSync(MAIN_JS);
 const N = 600;
 const HOSTS = 10;
