@@ -16,12 +16,12 @@
 // build's `dist/cli/main.js` (to compare before / after); BENCH_JOBS sets --jobs;
 // BENCH_SCAN_MEMORY_MODES="summary,json" runs some modes only; BENCH_KEEP=1 keeps the shares.
 
+import { benchDump } from './share-lib.js';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SynthMinidump } from '../test/synth/minidump.js';
 
 const SIZES = (process.env.BENCH_SCAN_MEMORY_FILES ?? '10000,50000,100000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const GOAL_MIB = 200;
@@ -29,22 +29,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const projectRoot = resolve(here, '..', '..');
 const cliMain = process.env.BENCH_CLI ? resolve(process.env.BENCH_CLI) : join(projectRoot, 'dist', 'cli', 'main.js');
 
-/** The same small crash dumps as bench/scan.bench.ts (5 cause modules, 7 builds, 10 minutes apart). */
-function synthDump(i: number): Uint8Array {
-  const mods = ['alpha.dll', 'beta.dll', 'gamma.dll', 'delta.dll', 'eps.sys'];
-  const mod = mods[i % mods.length]!;
-  const base = 0x7ff600000000n + BigInt(i % mods.length) * 0x100000n;
-  const stack = new Uint8Array(0x400);
-  return new SynthMinidump({ arch: 'x64', timestamp: 1_711_000_000 + i * 600 })
-    .addSystemInfo({ major: 10, minor: 0, build: 19045, cpus: 8 })
-    .addModule({ name: 'C:\\app\\app.exe', base: 0x140000000n, size: 0x20000, timestamp: 0x60000000 })
-    .addModule({ name: 'C:\\Windows\\System32\\ntdll.dll', base: 0x7ff800000000n, size: 0x1f0000, timestamp: 0x61000000 })
-    .addModule({ name: `C:\\app\\${mod}`, base, size: 0x10000, timestamp: 0x5f000000 + (i % 7) })
-    .addThread({ id: 100, context: { rip: base + 0x1234n, rsp: 0x5000n }, stack: { start: 0x5000n, bytes: stack } })
-    .addThread({ id: 101, context: { rip: 0x7ff800009000n, rsp: 0x9000n }, stack: { start: 0x9000n, bytes: stack } })
-    .addException({ threadId: 100, code: 0xc0000005, address: base + 0x1234n, parameters: [0n, 0x10n] })
-    .build();
-}
+const synthDump = (i: number): Uint8Array => benchDump(i, 0x400);
 
 /** `<root>/HOSTnn/Minidump/MiniNNNNNN.dmp`, 200 hosts. */
 function generate(root: string, n: number): void {

@@ -3,6 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import Benchmark from 'benchmark';
+import { SynthMinidump } from '../test/synth/minidump.js';
 
 export interface RunStats {
   /** Milliseconds. */
@@ -68,4 +69,24 @@ export function mib(n: number): string {
 
 export function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+/**
+ * The scan benches' small crash dump number i: 5 cause modules, 7 builds of each, crashes 10
+ * minutes apart; two threads with `stackBytes` of stack each.
+ */
+export function benchDump(i: number, stackBytes = 0x800): Uint8Array {
+  const mods = ['alpha.dll', 'beta.dll', 'gamma.dll', 'delta.dll', 'eps.sys'];
+  const mod = mods[i % mods.length]!;
+  const base = 0x7ff600000000n + BigInt(i % mods.length) * 0x100000n;
+  const stack = new Uint8Array(stackBytes);
+  return new SynthMinidump({ arch: 'x64', timestamp: 1_711_000_000 + i * 600 })
+    .addSystemInfo({ major: 10, minor: 0, build: 19045, cpus: 8 })
+    .addModule({ name: 'C:\\app\\app.exe', base: 0x140000000n, size: 0x20000, timestamp: 0x60000000 })
+    .addModule({ name: 'C:\\Windows\\System32\\ntdll.dll', base: 0x7ff800000000n, size: 0x1f0000, timestamp: 0x61000000 })
+    .addModule({ name: `C:\\app\\${mod}`, base, size: 0x10000, timestamp: 0x5f000000 + (i % 7) })
+    .addThread({ id: 100, context: { rip: base + 0x1234n, rsp: 0x5000n }, stack: { start: 0x5000n, bytes: stack } })
+    .addThread({ id: 101, context: { rip: 0x7ff800009000n, rsp: 0x9000n }, stack: { start: 0x9000n, bytes: stack } })
+    .addException({ threadId: 100, code: 0xc0000005, address: base + 0x1234n, parameters: [0n, 0x10n] })
+    .build();
 }

@@ -206,27 +206,15 @@ export function correlateCrash(i: CorrelateInput): HypervisorCorrelation {
       logSpans: logSpansOut,
     };
   }
+  // What every verdict of this crash says whatever it concludes (steps and mistakes fill in after).
+  const shared = () => ({ matchedEvent: matched, msrMatch, crashTime: new Date(anchorMs).toISOString(), windowMinutes: i.windowMinutes, mistakes, steps, sources, logSpans: logSpansOut });
   // The logs must cover the crash: logs that end months before it show no NMI and no event
   // around it, which is no evidence of anything (issue 14 item 6). The tolerance is the window
   // (at least the NMI clock-skew slack): an NMI or event that close to the logs' edge still counts.
   if (!spansCover(spans, anchorMs, Math.max(windowMs, NMI_AFTER_SLACK_MS))) {
     const conclusion = noCoverageConclusion(spans, anchorMs, i.windowMinutes);
     steps.push('step 3: skipped (the logs do not cover the crash time)', 'step 4: skipped (the logs do not cover the crash time)', `step 5: ${conclusion}`);
-    return {
-      matchedEvent: matched,
-      nmi: null,
-      events: [],
-      crashDetected: null,
-      conclusion,
-      conclusionId: 'no-coverage',
-      msrMatch,
-      crashTime: new Date(anchorMs).toISOString(),
-      windowMinutes: i.windowMinutes,
-      mistakes,
-      steps,
-      sources,
-      logSpans: logSpansOut,
-    };
+    return { ...shared(), nmi: null, events: [], crashDetected: null, conclusion, conclusionId: 'no-coverage' };
   }
   const from = anchorMs - windowMs;
   const to = anchorMs + windowMs;
@@ -286,19 +274,12 @@ export function correlateCrash(i: CorrelateInput): HypervisorCorrelation {
   }
   steps.push(`step 5: ${conclusion}`);
   return {
-    matchedEvent: matched,
+    ...shared(),
     nmi,
     events: near.slice(0, MAX_EVENTS_LISTED),
     crashDetected: detected.length > 0 ? detected.reduce((a, b) => (Math.abs(b.timeMs! - anchorMs) < Math.abs(a.timeMs! - anchorMs) ? b : a)) : null,
     conclusion,
     conclusionId,
-    msrMatch,
-    crashTime: new Date(anchorMs).toISOString(),
-    windowMinutes: i.windowMinutes,
-    mistakes,
-    steps,
-    sources,
-    logSpans: logSpansOut,
   };
 }
 

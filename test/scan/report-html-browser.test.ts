@@ -5,8 +5,9 @@
 // filters, and a screenshot. Chromium comes from scripts/ensure-chromium.sh; without it the
 // test says so and skips.
 
+import { ensureChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,18 +18,7 @@ import { SynthKernelDump } from '../synth/kernel.js';
 import { populate } from '../formats/kernel/populate.js';
 
 const ROOT = resolve(__dirname, '..', '..');
-const SCRIPT = join(ROOT, 'scripts', 'ensure-chromium.sh');
 
-function ensureChromium(): { path?: string; why?: string } {
-  try {
-    const out = execFileSync('bash', [SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
-    const path = out.trim().split('\n').pop();
-    return path ? { path } : { why: 'ensure-chromium.sh printed no path' };
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    return { why: (err.stderr || err.message).trim() };
-  }
-}
 
 const chromium = ensureChromium();
 if (!chromium.path) console.warn(`\n*** Chromium not available (${chromium.why}): the HTML report table/charts browser test is SKIPPED ***\n`);

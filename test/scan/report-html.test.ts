@@ -2,28 +2,18 @@
 // its script) and hostile strings from dumps stay text. Chromium comes from
 // scripts/ensure-chromium.sh (apt-get when missing); without it the test says so and skips.
 
+import { ensureChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ShareScan } from '../../src/scan/scan.js';
 import { renderHtmlReport, jsonForScript } from '../../src/scan/report-html.js';
 import type { DumpDigest } from '../../src/scan/digest.js';
 import { FAKE_TRIAGE, Share, standIn } from './share.js';
 
-const SCRIPT = resolve(__dirname, '..', '..', 'scripts', 'ensure-chromium.sh');
 
-function ensureChromium(): { path?: string; why?: string } {
-  try {
-    const out = execFileSync('bash', [SCRIPT], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
-    const path = out.trim().split('\n').pop();
-    return path ? { path } : { why: 'ensure-chromium.sh printed no path' };
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    return { why: (err.stderr || err.message).trim() };
-  }
-}
 
 const chromium = ensureChromium();
 if (!chromium.path) console.warn(`\n*** Chromium not available (${chromium.why}): the HTML report browser test is SKIPPED ***\n`);

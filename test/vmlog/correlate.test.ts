@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TriageReport } from '../../src/analysis/report.js';
+import { kernelReport } from '../helpers/kernel-report.js';
 import { loadVmEvents } from '../../src/vmlog/load.js';
 import { CONCLUSION, correlateAllCrashes, dumpTimeMs, matchDumpToEvents } from '../../src/vmlog/correlate.js';
 import { correlateReport } from '../../src/vmlog/correlate-report.js';
@@ -11,30 +11,7 @@ import type { HypervisorCorrelation } from '../../src/vmlog/types.js';
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 /** A kernel dump report built by hand: only what correlation reads. */
-function report(o: { code: string; args: [string, string, string, string]; crashTime?: string; dumpType?: string; category?: 'hardware' | 'unknown' }): TriageReport {
-  return {
-    schemaVersion: 1,
-    input: { path: 'MEMORY.DMP', size: 1, format: 'kernel', dumpType: o.dumpType ?? 'kernel', arch: 'amd64', bytesRead: 0 },
-    system: { os: 'Windows', ...(o.crashTime ? { crashTime: o.crashTime } : {}) },
-    bugcheck: { code: o.code, name: 'X', args: o.args },
-    modules: [],
-    unloadedModules: [],
-    threads: [],
-    verdict: {
-      kind: 'crash',
-      trigger: 'bugcheck',
-      category: o.category ?? 'hardware',
-      probableCause: { module: null, image: null, address: null, offset: null, confidence: 0, reason: '' },
-      bucketId: 'X',
-      followup: 'MachineOwner',
-      summary: 'before',
-      frames: [],
-      findings: [],
-      advice: [],
-    },
-    warnings: [],
-  } as TriageReport;
-}
+const report = kernelReport;
 
 const NMI_ARGS: [string, string, string, string] = ['0x4f4454', '0x0', '0x0', '0x0'];
 

@@ -13,36 +13,17 @@ import { logSpans, matchDumpToEvents } from '../../src/vmlog/correlate.js';
 import { correlateReport } from '../../src/vmlog/correlate-report.js';
 import { expandLogPaths, kindFromName } from '../../src/vmlog/sources.js';
 import type { HypervisorCorrelation } from '../../src/vmlog/types.js';
+import { BUILT_CLI } from '../helpers/built-cli.js';
 import { cli } from '../helpers/cli.js';
+import { kernelReport } from '../helpers/kernel-report.js';
 import { HAVE_CORPUS, PROJECT_ROOT, corpusOrSkipMessage, corpusPath } from '../helpers/corpus.js';
 
 const FIX = join(PROJECT_ROOT, 'test', 'vmlog', 'fixtures');
-const MAIN_JS = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js');
+const MAIN_JS = BUILT_CLI;
 const HAVE_BUILD = existsSync(MAIN_JS);
 
 function report(code: string, crashTime: string): TriageReport {
-  return {
-    schemaVersion: 1,
-    input: { path: 'MEMORY.DMP', size: 1, format: 'kernel', dumpType: 'kernel', arch: 'amd64', bytesRead: 0 },
-    system: { os: 'Windows', crashTime },
-    bugcheck: { code, name: 'X', args: ['0x1', '0x0', '0x0', '0x0'] },
-    modules: [],
-    unloadedModules: [],
-    threads: [],
-    verdict: {
-      kind: 'crash',
-      trigger: 'bugcheck',
-      category: 'unknown',
-      probableCause: { module: null, image: null, address: null, offset: null, confidence: 0, reason: '' },
-      bucketId: 'X',
-      followup: 'MachineOwner',
-      summary: 'before',
-      frames: [],
-      findings: [],
-      advice: [],
-    },
-    warnings: [],
-  } as TriageReport;
+  return kernelReport({ code, crashTime, category: 'unknown' });
 }
 
 let dir = '';
