@@ -231,7 +231,7 @@ export const scanCommand: CommandDef = {
           const d = item.digest;
           if (args.json) await writeOut(io.stdout, fileLine(item.path, d, item.reused, d.status === 'ok' ? item.reportJson() : undefined));
           if (csvError) throw new Error(`cannot write the CSV to ${String(args.csv)}: ${(csvError as NodeJS.ErrnoException).code ?? csvError.message}`);
-          if (csv && !csv.write(csvRow(d))) await drained(csv);
+          if (csv) await writeOut(csv, csvRow(d));
           reportDumps?.add(d);
           // The summary lists the first 20 failures (the count is the summary's): no more are kept.
           if (d.status === 'error' && failures.length < 20) failures.push(d);
@@ -267,16 +267,3 @@ export const scanCommand: CommandDef = {
     }
   },
 };
-
-/** Resolves when `s` can take more (or has failed: the caller checks its error). */
-function drained(s: WriteStream): Promise<void> {
-  return new Promise<void>((r) => {
-    const done = (): void => {
-      s.removeListener('drain', done);
-      s.removeListener('error', done);
-      r();
-    };
-    s.once('drain', done);
-    s.once('error', done);
-  });
-}
