@@ -4,7 +4,7 @@
 import { MINIDUMP_MEMORY64_LIST, MINIDUMP_MEMORY_DESCRIPTOR64 } from '../../../../native-structs/minidump/memory.js';
 import { StreamType } from '../../../../native-structs/constants/minidump.js';
 import { LIMITS } from '../../../limits.js';
-import { decodeArray, decodeStruct } from '../../../reader/struct-codec.js';
+import { decodeStruct } from '../../../reader/struct-codec.js';
 import { DumpFormatError } from '../../../errors.js';
 import { hex } from '../../../util/hex.js';
 import type { RangeTableBuilder } from '../range-table.js';
@@ -37,52 +37,31 @@ async function memory64Head(ctx: StreamContext): Promise<{ h: { numberOfMemoryRa
   return { h, n };
 }
 
-export const memory64ListStream: StreamDecoder<Memory64List> = {
-  streamType: StreamType.Memory64List,
-  key: 'memory64List',
-  async decode(ctx) {
-    const e = ctx.entry;
-    const head = await memory64Head(ctx);
-    const h = head.h;
-    const n = budgeted(ctx, head.n);
-    const descs = n === 0 ? [] : decodeArray<{ startOfMemoryRange: bigint; dataSize: bigint }>(MINIDUMP_MEMORY_DESCRIPTOR64, await ctx.file.read(e.rva + 16, n * 16, MINIDUMP_MEMORY_DESCRIPTOR64.name), n, e.rva + 16);
-    const size = BigInt(ctx.file.size);
-    let at = h.baseRva;
-    const ranges: Memory64Range[] = [];
-    let warned = false;
-    for (const d of descs) {
-      const rva = at;
-      at += d.dataSize;
-      const present = rva >= size ? 0n : (at > size ? size - rva : d.dataSize);
-      if (present < d.dataSize && !warned) {
-        warned = true;
-        ctx.file.warn('MemoryTruncated', `Memory64List range ${hex(d.startOfMemoryRange)} (${hex(d.dataSize)} bytes at file offset ${hex(rva)}) runs past the end of the file; later ranges are missing`, e.rva);
-      }
-      if (d.startOfMemoryRange + d.dataSize > 0xffff_ffff_ffff_ffffn + 1n) {
-        ctx.file.warn('BadValue', `Memory64List range ${hex(d.startOfMemoryRange)} + ${hex(d.dataSize)} overflows the address space`, e.rva);
-        continue;
-      }
-      ranges.push({ startOfMemoryRange: d.startOfMemoryRange, dataSize: d.dataSize, rva: rva > size ? Number(size) : Number(rva), available: Number(present) });
-    }
-    return { numberOfMemoryRanges: h.numberOfMemoryRanges, baseRva: h.baseRva, ranges };
-  },
-};
-
 function big(hi: number, lo: number): bigint {
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
+/** One descriptor as walkMemory64 hands it over: the start and size in 32-bit halves. */
+interface Memory64Entry {
+  hi: number;
+  lo: number;
+  sizeHi: number;
+  sizeLo: number;
+  /** The size as a number (a size past 2^53 is past any file, so what is lost is never present). */
+  dataSize: number;
+  /** File offset of the range's bytes (capped at 2^53). */
+  rva: number;
+}
+
 /**
- * The Memory64List's ranges straight into the memory map's columns (the triage path): sizes and
- * file offsets as numbers (a size past 2^53 is past any file, so what is lost is never present),
- * the same warnings as the decoder.
+ * The first `n` descriptors, a page at a time, each with its file offset (the data of all ranges
+ * is contiguous from BaseRva), with the warnings both readers give: the first range running
+ * past the end of the file, and a range past 2^64 (skipped).
  */
-export async function addMemory64Ranges(ctx: StreamContext, into: RangeTableBuilder): Promise<void> {
+async function walkMemory64(ctx: StreamContext, baseRva: bigint, n: number, visit: (r: Memory64Entry) => void): Promise<void> {
   const e = ctx.entry;
-  const { h, n } = await memory64Head(ctx);
-  into.reserve(n);
   const size = ctx.file.size;
-  let at = h.baseRva > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(h.baseRva);
+  let at = baseRva > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(baseRva);
   let warned = false;
   await forEachEntryPage(ctx, MINIDUMP_MEMORY_DESCRIPTOR64.name, e.rva + 16, n, 16, (dv, _first, k) => {
     for (let j = 0; j < k; j++) {
@@ -102,7 +81,35 @@ export async function addMemory64Ranges(ctx: StreamContext, into: RangeTableBuil
         ctx.file.warn('BadValue', `Memory64List range ${hex(big(hi, lo))} + ${hex(big(sizeHi, sizeLo))} overflows the address space`, e.rva);
         continue;
       }
-      if (rva < size) into.addParts(hi, lo, dataSize, rva);
+      visit({ hi, lo, sizeHi, sizeLo, dataSize, rva });
     }
+  });
+}
+
+export const memory64ListStream: StreamDecoder<Memory64List> = {
+  streamType: StreamType.Memory64List,
+  key: 'memory64List',
+  async decode(ctx) {
+    const { h, n } = await memory64Head(ctx);
+    const size = ctx.file.size;
+    const ranges: Memory64Range[] = [];
+    await walkMemory64(ctx, h.baseRva, budgeted(ctx, n), (r) => {
+      const present = r.rva >= size ? 0 : Math.min(r.dataSize, size - r.rva);
+      ranges.push({ startOfMemoryRange: big(r.hi, r.lo), dataSize: big(r.sizeHi, r.sizeLo), rva: Math.min(r.rva, size), available: present });
+    });
+    return { numberOfMemoryRanges: h.numberOfMemoryRanges, baseRva: h.baseRva, ranges };
+  },
+};
+
+/**
+ * The Memory64List's ranges straight into the memory map's columns (the triage path): no
+ * object per descriptor.
+ */
+export async function addMemory64Ranges(ctx: StreamContext, into: RangeTableBuilder): Promise<void> {
+  const { h, n } = await memory64Head(ctx);
+  into.reserve(n);
+  const size = ctx.file.size;
+  await walkMemory64(ctx, h.baseRva, n, (r) => {
+    if (r.rva < size) into.addParts(r.hi, r.lo, r.dataSize, r.rva);
   });
 }
