@@ -12,7 +12,8 @@ import { open, truncate } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CountingSource, FileSource } from '../src/reader/byte-source.js';
+import { CountingSource } from '../src/reader/byte-source.js';
+import { FileSource } from '../src/reader/file-source.js';
 import { openMinidump } from '../src/formats/minidump/index.js';
 import { SynthMinidump } from '../test/synth/minidump.js';
 

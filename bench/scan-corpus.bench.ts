@@ -27,7 +27,8 @@ import { releaseWorkers } from '../src/scan/pool.js';
 import { countingSourceFor } from '../src/core.js';
 import { triageSource } from '../src/index.js';
 import { sniff } from '../src/formats/detect.js';
-import { SyncFileSource, type ByteSource } from '../src/reader/byte-source.js';
+import type { ByteSource } from '../src/reader/byte-source.js';
+import { SyncFileSource } from '../src/reader/file-source.js';
 import { CORPUS, HAVE_CORPUS } from '../test/helpers/corpus.js';
 import { evict, mean, mib, runSuite, type RunStats } from './share-lib.js';
 

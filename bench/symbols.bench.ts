@@ -19,7 +19,7 @@ import { SynthMinidump } from '../test/synth/minidump.js';
 import { scanDumps } from '../src/scan/scan.js';
 import { releaseWorkers } from '../src/scan/pool.js';
 import { closeAllSymbolFiles, symbolCacheStats } from '../src/formats/breakpad-sym/store.js';
-import { FileSource } from '../src/reader/byte-source.js';
+import { FileSource } from '../src/reader/file-source.js';
 import { openSymFile } from '../src/formats/breakpad-sym/sym-file.js';
 import { pdbCacheStats } from '../src/unwind/symbol-path.js';
 

@@ -1,4 +1,6 @@
-// Platform-neutral entry: no node:fs here. Everything funnels into openDumpFromSource.
+// Platform-neutral entry (`dumptriage/core`): nothing it imports, however deep, uses a Node.js
+// module or global, so that it runs in a browser (test/core-browser.test.ts bundles it for one).
+// Everything funnels into openDumpFromSource; files are opened by the Node entry (index.ts).
 
 import { BytesSource, CountingSource, type ByteSource } from './reader/byte-source.js';
 import { detectFormat } from './formats/detect.js';

@@ -2,7 +2,8 @@
 // Kept apart from src/index.ts so that the scan's workers can use them without importing the
 // package entry (which imports the scan again).
 
-import { FileSource, type ByteSource } from './reader/byte-source.js';
+import type { ByteSource } from './reader/byte-source.js';
+import { FileSource } from './reader/file-source.js';
 import { openDumpFromSource, triage, wrapUnexpected } from './core.js';
 import type { Dump, OpenOptions } from './formats/dump.js';
 import type { TriageOptions } from './defaults.js';

@@ -2,14 +2,12 @@
 // names, argument meanings, fault-address parameters, sub-codes, exception codes, FAST_FAIL codes,
 // hang/manual/live-dump code lists, wait functions, hypervisor modules and the built-in triage.ini.
 //
-// The files are project assets, not dump data: they are read once, synchronously, on first use,
-// relative to this module (works from src/ under vitest and from dist/ after copy-assets; a dist
-// built by plain `tsc` falls back to the source folder).
+// The files are project assets, not dump data. Their text is embedded in list-data.ts, which
+// scripts/embed-lists.mjs generates from them, and parsed once, on first use: no file is read at
+// run time, so this module (and dumptriage/core) needs no node:fs.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hex } from '../util/hex.js';
+import { LIST_TEXT } from './list-data.js';
 import { parseTriageIni, type OwnerEntry } from './triage-ini.js';
 
 /** Category hints used in bugchecks.tsv and bugcheck-subcodes.tsv. */
@@ -90,25 +88,9 @@ export const LIST_FILES = [
 
 export type ListFile = (typeof LIST_FILES)[number];
 
-let listsDir: string | undefined;
-
-/** Folder holding the list files. */
-export function listsDirectory(): string {
-  if (listsDir) return listsDir;
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    join(here, 'lists'),
-    // dist/src/analysis → src/analysis/lists when dist was built by tsc without copy-assets.
-    resolve(here, '..', '..', '..', 'src', 'analysis', 'lists'),
-  ];
-  listsDir = candidates.find((c) => existsSync(join(c, 'bugchecks.tsv'))) ?? candidates[0]!;
-  return listsDir;
-}
-
 /** Lines of a list file without comments and blank lines. */
 export function readListLines(file: ListFile): string[] {
-  const text = readFileSync(join(listsDirectory(), file), 'utf8');
-  return listLines(text, file === 'triage.ini');
+  return listLines(LIST_TEXT[file], file === 'triage.ini');
 }
 
 export function listLines(text: string, semicolonComments = false): string[] {
@@ -211,7 +193,7 @@ export function knowledge(): Knowledge {
     liveDumpBugchecks,
     waitFunctions: readListLines('wait-functions.txt').map((l) => l.trim()),
     hypervisorModules,
-    triageIni: parseTriageIni(readFileSync(join(listsDirectory(), 'triage.ini'), 'utf8'), 'builtin'),
+    triageIni: parseTriageIni(LIST_TEXT['triage.ini'], 'builtin'),
   };
   return cache;
 }

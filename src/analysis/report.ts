@@ -5,11 +5,11 @@
 // Addresses, codes, checksums and args are lowercase hex strings ("0xc0000005"), never JSON
 // numbers (a 64-bit address does not fit a double).
 
-import { createHash } from 'node:crypto';
 import { platformException } from './platform-exceptions.js';
 import { LIMITS } from '../limits.js';
 import type { DumpWarning } from '../errors.js';
 import { hex } from '../util/hex.js';
+import { sha1Hex } from '../util/sha1.js';
 import { crashTimeCheck, linkTimestamp, type LinkTimestampContext } from './timestamps.js';
 import type { Arch, CpuContext, DumpFacts, ModuleFacts, UnloadedModuleFacts } from './facts/types.js';
 
@@ -27,9 +27,28 @@ export interface ReportInput {
 
 export interface ReportSystem {
   os: string;
+  /** major.minor.build from the system record ("10.0.19045"; kernel dumps: from the header's build). */
   osVersion?: string;
   build?: number;
   servicePack?: string;
+  /**
+   * The build lab string as the dump holds it (Windows; only the known shapes): "19041.1.amd64fre.vb_release.191206-1406"
+   * (a kernel's KDDEBUGGER_DATA64.NtBuildLab, or a minidump's MINIDUMP_MISC_INFO_4.BuildString),
+   * "10.0.14393.6343 (rs1_release.230913-1727)", "Windows NT 10.0.22000.282" (Crashpad). Absent when the dump holds none.
+   */
+  buildLab?: string;
+  /** Where buildLab was read: 'KDDEBUGGER_DATA64.NtBuildLab' | 'MINIDUMP_MISC_INFO_4.BuildString'. */
+  buildLabSource?: string;
+  /** The lab branch buildLab names ("vb_release", "ni_release_svc_prod3"): WinDbg's BUILDLAB_STR. */
+  buildLabBranch?: string;
+  /**
+   * WinDbg's OS_VERSION, major.minor.build.revision ("10.0.19041.1"), when the dump holds a revision: the
+   * build and revision of buildLab (an NtBuildLab string names its lab build: "19041.1" on every
+   * Windows 10 2004..22H2, the update's number on serviced branches), or Crashpad's CSDVersion.
+   */
+  osVersionFull?: string;
+  /** Where osVersionFull's revision came from: buildLabSource, or 'MINIDUMP_SYSTEM_INFO.CSDVersion'. */
+  osVersionFullSource?: string;
   productType?: string;
   cpuCount?: number;
   cpuVendor?: string;
@@ -298,7 +317,7 @@ export function codeIdOf(timestamp: number, size: number): string {
 
 /** FAILURE_ID_HASH-style id of a bucket: SHA-1 of the bucket id, its first 16 bytes as a braced GUID (not WinDbg's value). */
 export function failureIdHash(bucketId: string): string {
-  const h = createHash('sha1').update(bucketId, 'utf8').digest('hex');
+  const h = sha1Hex(bucketId);
   return `{${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}}`;
 }
 

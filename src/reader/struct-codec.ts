@@ -1,4 +1,4 @@
-// Compiles native-structs declarations into binary-parser chains, once, at module load, and
+// Compiles native-structs declarations into binary-parser chains, once, on first use, and
 // decodes exact-size slices with them. binary-parser rules we keep (see STYLE.md §3): every chain
 // is little-endian, fixed layouts only, no pointer/seek with file offsets, no bit fields, no
 // assert. Whatever the library throws anyway is wrapped as a typed error with struct and offset.
@@ -70,9 +70,15 @@ function parserFor(def: StructDef): { one: Parser; many: Parser } {
   return entry;
 }
 
-/** Compile eagerly (call at module load for the structs a module uses). */
+/**
+ * The structs a module decodes (called at module load). Each is compiled on its first decode, not
+ * here: compiling them all at load took 10-15 ms of every start-up (issue 19: `dumptriage FILE`
+ * on a kernel dump or a minidump of 60,000 ranges) for structs most runs never decode (the five
+ * CONTEXT layouts a dump does not use, the kernel structs in a minidump run and the reverse).
+ * The layout tests (test/native-structs/*-layout.test.ts) still compile every one against its declared size.
+ */
 export function compileStructs(...defs: StructDef[]): void {
-  for (const d of defs) if (!flatPlan(d)) parserFor(d);
+  void defs;
 }
 
 /** True when `def` is read by the DataView field plan rather than binary-parser (tests). */
@@ -165,8 +171,13 @@ function decodeFlat(steps: Step[], bytes: Uint8Array, at: number): Decoded {
   return readPlan(steps, new DataView(bytes.buffer, bytes.byteOffset), at);
 }
 
-function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Node's Buffer where there is one (dumptriage/core also runs without it, in a browser). */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** The bytes as a Buffer view in Node (decoded `bytes(n)` fields are then Buffer views, as they always were there); elsewhere as they are. */
+function toBuffer(bytes: Uint8Array): Uint8Array {
+  if (!NodeBuffer) return bytes;
+  return NodeBuffer.isBuffer(bytes) ? bytes : NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

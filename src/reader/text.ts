@@ -1,6 +1,5 @@
 // All text decoding lives here. Text stays raw bytes until asked for.
 
-import iconv from 'iconv-lite';
 import { LIMITS } from '../limits.js';
 
 const utf16 = new TextDecoder('utf-16le', { fatal: false });
@@ -32,18 +31,35 @@ export function decodeUtf8(bytes: Uint8Array, stopAtNul = true): string {
 }
 
 /**
- * ANSI/OEM code page text (CSDVersion of old dumps, CommentStreamA, kernel ASCII names) via
- * iconv-lite. Default windows-1252, which is what an English Windows writes.
+ * windows-1252 characters of bytes 0x80-0x9F; every other byte is its own code point (Latin-1).
+ * The five bytes the code page leaves undefined become U+FFFD (as iconv-lite, which decoded these
+ * strings before, gave them). A table, not TextDecoder('windows-1252'): Node 20's drops bytes
+ * 0x80-0x9F, and a Node built without full ICU has no such decoder at all.
  */
-export function decodeAnsi(bytes: Uint8Array, codePage = 'windows-1252', stopAtNul = true): string {
+const CP1252_HIGH = [
+  0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd,
+  0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+];
+
+/**
+ * ANSI code page text (CSDVersion of old dumps, CommentStreamA, kernel ASCII names) as
+ * windows-1252, which is what an English Windows writes; stops at the first NUL when `stopAtNul`.
+ */
+export function decodeAnsi(bytes: Uint8Array, stopAtNul = true): string {
   let end = bytes.length;
   if (stopAtNul) {
     const nul = bytes.indexOf(0);
     if (nul >= 0) end = nul;
   }
-  const slice = bytes.subarray(0, Math.min(end, LIMITS.maxStringChars));
-  if (!iconv.encodingExists(codePage)) codePage = 'windows-1252';
-  return iconv.decode(Buffer.from(slice.buffer, slice.byteOffset, slice.byteLength), codePage);
+  end = Math.min(end, LIMITS.maxStringChars);
+  const units = new Uint16Array(end);
+  for (let i = 0; i < end; i++) {
+    const b = bytes[i]!;
+    units[i] = b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80]! : b;
+  }
+  let out = '';
+  for (let at = 0; at < end; at += 8192) out += String.fromCharCode(...units.subarray(at, at + 8192));
+  return out;
 }
 
 /** Windows FILETIME (100 ns since 1601) to ISO 8601; undefined for 0 or absurd values. */

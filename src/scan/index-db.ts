@@ -7,12 +7,16 @@
 // `<index>-lock`, which the operating system drops when the process ends, SIGKILL included) from
 // before it opens the index until it closes it. `query` opens the index read-only and, the
 // index being in WAL mode, reads the last committed batch while a scan writes.
+//
+// better-sqlite3 is an optional dependency, loaded on first use (sqlite.ts); without it a scan
+// runs with NoIndex (ScanIndex.memory()), which needs no SQLite.
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { DumpDigest, FileStatus } from './digest.js';
+import { loadSqlite } from './sqlite.js';
 
 /** Bump when the table layout or the digest changes: older indexes are then rebuilt. */
 export const INDEX_LAYOUT = 2;
@@ -50,7 +54,24 @@ function readOwnerFile(path: string): string {
   }
 }
 
-export class ScanIndex {
+/** What a scan asks of its index: ScanIndex (SQLite), or NoIndex when it keeps none. */
+export interface ScanStore {
+  /** See ScanIndex.storeReports. */
+  storeReports: boolean;
+  lookup(rel: string, size: number, mtimeMs: number): IndexRow | undefined;
+  report(rel: string): string | undefined;
+  beginScan(root: string): number;
+  put(scanId: number, d: DumpDigest, reportJson: string | Uint8Array | undefined, cacheable?: boolean): void;
+  touch(scanId: number, rel: string): void;
+  removeUnseen(scanId: number): number;
+  missingSymbolKeys(limit: number): string[];
+  invalidateForSymbols(keys: readonly string[]): number;
+  takeMoves(scanId: number, limit: number): { files: number; moves: Array<{ from: string; to: string; count: number }> };
+  finishScan(scanId: number, counts: Record<string, number>): void;
+  close(): void;
+}
+
+export class ScanIndex implements ScanStore {
   private readonly db: Db;
   private readonly getStmt: Database.Statement<[string]>;
   private readonly putStmt: Database.Statement<unknown[]>;
@@ -148,8 +169,9 @@ export class ScanIndex {
    * options that shape a report: when it differs from the stored one, every row is dropped.
    */
   static open(path: string, opts: { create?: boolean; readonly?: boolean; fingerprint?: string } = {}): ScanIndex {
+    const Sqlite = loadSqlite();
     if (opts.create) mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: !opts.create });
+    const db = new Sqlite(path, { readonly: opts.readonly ?? false, fileMustExist: !opts.create });
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -175,6 +197,7 @@ export class ScanIndex {
     path: string,
     opts: { fingerprint?: string; wait?: boolean; onWait?: (message: string) => void; root?: string; pollMs?: number },
   ): Promise<ScanIndex> {
+    loadSqlite();
     mkdirSync(dirname(path), { recursive: true });
     const lock = await IndexLock.acquire(path, opts);
     try {
@@ -188,17 +211,12 @@ export class ScanIndex {
   }
 
   /**
-   * No index (`--no-index`): an empty in-memory database that stores nothing, so that memory
-   * stays flat (reports are not kept) and every lookup misses.
+   * No index (`--no-index`, or better-sqlite3 missing): a NoIndex, which stores nothing, so that
+   * memory stays flat (reports are not kept) and every lookup misses. It needs no SQLite.
    */
-  static memory(): ScanIndex {
-    const idx = new ScanIndex(new Database(':memory:'), undefined);
-    idx.store = false;
-    return idx;
+  static memory(): ScanStore {
+    return new NoIndex();
   }
-
-  /** False for the no-index stand-in: writes are dropped. */
-  private store = true;
 
   /**
    * False in `--index-mode lean`: rows keep the digest (bucket, host, time, cause: all that
@@ -243,7 +261,6 @@ export class ScanIndex {
    * as text all the same).
    */
   put(scanId: number, d: DumpDigest, reportJson: string | Uint8Array | undefined, cacheable = true): void {
-    if (!this.store) return;
     const mtime = cacheable ? d.mtimeMs : -1;
     const lean = !this.storeReports && d.status === 'ok';
     const report = lean ? null : (reportJson ?? null);
@@ -258,7 +275,6 @@ export class ScanIndex {
 
   /** Mark an unchanged row as seen by this scan. */
   touch(scanId: number, rel: string): void {
-    if (!this.store) return;
     this.pending.push(() => this.touchStmt.run(scanId, rel));
     if (this.pending.length >= 256) this.flush();
   }
@@ -314,7 +330,7 @@ export class ScanIndex {
    * Returns how many files.
    */
   invalidateForSymbols(keys: readonly string[]): number {
-    if (keys.length === 0 || !this.store) return 0;
+    if (keys.length === 0) return 0;
     this.flush();
     let n = 0;
     const tx = this.db.transaction(() => {
@@ -392,6 +408,40 @@ export class ScanIndex {
   }
 }
 
+/**
+ * The scan's stand-in when it keeps no index: every lookup misses, writes are dropped, nothing is
+ * remembered between scans (and no SQLite is needed).
+ */
+export class NoIndex implements ScanStore {
+  storeReports = true;
+  private scans = 0;
+  lookup(): IndexRow | undefined {
+    return undefined;
+  }
+  report(): string | undefined {
+    return undefined;
+  }
+  beginScan(): number {
+    return ++this.scans;
+  }
+  put(): void {}
+  touch(): void {}
+  removeUnseen(): number {
+    return 0;
+  }
+  missingSymbolKeys(): string[] {
+    return [];
+  }
+  invalidateForSymbols(): number {
+    return 0;
+  }
+  takeMoves(): { files: number; moves: Array<{ from: string; to: string; count: number }> } {
+    return { files: 0, moves: [] };
+  }
+  finishScan(): void {}
+  close(): void {}
+}
+
 /** Who holds an index's writer lock (`<index>-owner`, JSON; for messages only). */
 export interface IndexOwner {
   pid: number;
@@ -465,7 +515,8 @@ export class IndexLock {
 
   /** One attempt: the lock, or undefined when another connection holds it. */
   static tryAcquire(indexPath: string, root?: string): IndexLock | undefined {
-    const db = new Database(IndexLock.lockPath(indexPath), { timeout: 0 });
+    const Sqlite = loadSqlite();
+    const db = new Sqlite(IndexLock.lockPath(indexPath), { timeout: 0 });
     try {
       // No journal file: nothing is ever written to this database.
       db.pragma('journal_mode = MEMORY');

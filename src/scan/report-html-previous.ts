@@ -2,7 +2,8 @@
 // scan before the current one, read from the index's `scans` table (read-only; the index is
 // closed when the report is written).
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { loadSqlite } from './sqlite.js';
 
 /**
  * Start (ISO) of the last finished scan before the newest one recorded in the index at
@@ -13,7 +14,8 @@ export function previousScanStart(indexPath: string | null | undefined): string 
   if (!indexPath) return null;
   let db: Database.Database | undefined;
   try {
-    db = new Database(indexPath, { readonly: true, fileMustExist: true });
+    const Sqlite = loadSqlite();
+    db = new Sqlite(indexPath, { readonly: true, fileMustExist: true });
     const rows = db.prepare('SELECT started, finished FROM scans ORDER BY id DESC LIMIT 50').all() as Array<{ started: string; finished: string | null }>;
     const prev = rows.slice(1).find((r) => r.finished !== null && Number.isFinite(Date.parse(r.started)));
     return prev ? new Date(Date.parse(prev.started)).toISOString() : null;

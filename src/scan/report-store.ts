@@ -3,18 +3,22 @@
 // it in its page cache, spills the rest to a file in the temporary folder and deletes that file
 // when it is closed), the failures are counted and the first MAX_FAILURE_ROWS kept. The report
 // then reads each bucket's dumps back, newest first, in the order the page lists them.
+// Without better-sqlite3 (an optional dependency) the rows stay in the heap instead: the same
+// page, with memory that grows with the share.
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { DumpDigest } from './digest.js';
+import { loadSqlite, SqliteUnavailableError } from './sqlite.js';
 import { MAX_FAILURE_ROWS, reportDump, type ReportDump, type ReportDumpSource } from './report-html.js';
 
 /** Rows written per transaction. */
 const BATCH = 512;
 
 export class ReportDumpStore implements ReportDumpSource {
-  private readonly db: Database.Database;
-  private readonly insert: Database.Statement<[number, string, number, string]>;
-  private readonly insertBatch: Database.Transaction<(rows: Array<[number, string, number, string]>) => void>;
+  private readonly db: Database.Database | undefined;
+  private readonly insertBatch: Database.Transaction<(rows: Array<[number, string, number, string]>) => void> | undefined;
+  /** Without SQLite: the rows of each bucket (by number), in the order added. */
+  private readonly inHeap: Array<Array<[number, string, number, string]>> | undefined;
   private pending: Array<[number, string, number, string]> = [];
   /** Bucket keys by number (a number in the table: a string there would go through UTF-8, which merges lone surrogates). */
   private readonly buckets = new Map<string, number>();
@@ -25,16 +29,26 @@ export class ReportDumpStore implements ReportDumpSource {
   /** Analysed dumps stored (for tests). */
   stored = 0;
 
-  constructor() {
+  /** `inHeap`: keep the rows in the heap, as without better-sqlite3 (tests compare the two). */
+  constructor(opts: { inHeap?: boolean } = {}) {
+    let Sqlite;
+    try {
+      if (opts.inHeap) throw new SqliteUnavailableError('inHeap');
+      Sqlite = loadSqlite();
+    } catch (e) {
+      if (!(e instanceof SqliteUnavailableError)) throw e;
+      this.inHeap = [];
+      return;
+    }
     // '' = an anonymous temporary database on disk, private to this connection.
-    this.db = new Database('');
-    this.db.pragma('journal_mode = OFF');
-    this.db.pragma('synchronous = OFF');
-    this.db.pragma('cache_size = -2048');
-    this.db.exec('CREATE TABLE dumps (bucket INTEGER NOT NULL, time TEXT NOT NULL, seq INTEGER NOT NULL, dump TEXT NOT NULL)');
-    this.insert = this.db.prepare('INSERT INTO dumps (bucket, time, seq, dump) VALUES (?, ?, ?, ?)');
-    this.insertBatch = this.db.transaction((rows) => {
-      for (const r of rows) this.insert.run(...r);
+    const db = (this.db = new Sqlite(''));
+    db.pragma('journal_mode = OFF');
+    db.pragma('synchronous = OFF');
+    db.pragma('cache_size = -2048');
+    db.exec('CREATE TABLE dumps (bucket INTEGER NOT NULL, time TEXT NOT NULL, seq INTEGER NOT NULL, dump TEXT NOT NULL)');
+    const insert = db.prepare<[number, string, number, string]>('INSERT INTO dumps (bucket, time, seq, dump) VALUES (?, ?, ?, ?)');
+    this.insertBatch = db.transaction((rows) => {
+      for (const r of rows) insert.run(...r);
     });
   }
 
@@ -56,7 +70,8 @@ export class ReportDumpStore implements ReportDumpSource {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    this.insertBatch(this.pending);
+    if (this.inHeap) for (const r of this.pending) (this.inHeap[r[0]] ??= []).push(r);
+    else this.insertBatch!(this.pending);
     this.pending = [];
   }
 
@@ -65,16 +80,24 @@ export class ReportDumpStore implements ReportDumpSource {
     this.flush();
     const b = this.buckets.get(bucketId);
     if (b === undefined) return;
+    if (this.inHeap) {
+      // Rows are in seq order: a stable sort by time, newest first, keeps ties in that order.
+      const rows = [...(this.inHeap[b] ?? [])].sort((x, y) => (x[1] < y[1] ? 1 : x[1] > y[1] ? -1 : 0));
+      for (const r of rows) yield JSON.parse(r[3]) as ReportDump;
+      return;
+    }
+    const db = this.db!;
     if (!this.indexed) {
-      this.db.exec('CREATE INDEX dumps_order ON dumps (bucket, time DESC, seq)');
+      db.exec('CREATE INDEX dumps_order ON dumps (bucket, time DESC, seq)');
       this.indexed = true;
     }
-    const rows = this.db.prepare('SELECT dump FROM dumps WHERE bucket = ? ORDER BY time DESC, seq').pluck().iterate(b) as IterableIterator<string>;
+    const rows = db.prepare('SELECT dump FROM dumps WHERE bucket = ? ORDER BY time DESC, seq').pluck().iterate(b) as IterableIterator<string>;
     for (const json of rows) yield JSON.parse(json) as ReportDump;
   }
 
   close(): void {
     this.pending = [];
-    if (this.db.open) this.db.close();
+    if (this.inHeap) this.inHeap.length = 0;
+    if (this.db?.open) this.db.close();
   }
 }

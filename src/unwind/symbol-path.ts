@@ -14,7 +14,7 @@
 import { stat } from 'node:fs/promises';
 import { SymbolStore } from '../formats/breakpad-sym/store.js';
 import { isDumpError } from '../errors.js';
-import { FileSource } from '../reader/byte-source.js';
+import { FileSource } from '../reader/file-source.js';
 import { openPeImageFile, type PeImage } from '../formats/pe/image.js';
 import type { PdbFile } from '../formats/pdb/pdb-file.js';
 import { SymbolLocator, type LocatedFile, type LocateKind, type LocatorLookup, type SymbolLocatorOptions } from '../symbols/locate.js';

@@ -39,3 +39,12 @@ export function parseNumber(text: string): bigint | undefined {
   if (/^[0-9a-f]+$/i.test(t)) return BigInt(`0x${t}`);
   return undefined;
 }
+
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Bytes as lowercase hex, two digits each, no prefix (what Buffer's toString('hex') gives, without Buffer). */
+export function bytesHex(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!]!;
+  return out;
+}

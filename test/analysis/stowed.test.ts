@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDumpFromBytes, openDumpFromSource, triage, hex, type Dump } from '../../src/core.js';
-import { FileSource } from '../../src/reader/byte-source.js';
+import { FileSource } from '../../src/reader/file-source.js';
 import type { DumpFacts } from '../../src/analysis/facts/types.js';
 import { ModuleIndex } from '../../src/analysis/modules.js';
 import {

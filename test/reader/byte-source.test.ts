@@ -3,7 +3,8 @@ import { appendFileSync, mkdtempSync, writeFileSync, mkdirSync, truncateSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { BytesSource, CountingSource, FileSource, SyncFileSource, WHOLE_FILE_MAX, type ByteSource } from '../../src/reader/byte-source.js';
+import { BytesSource, CountingSource, WHOLE_FILE_MAX, type ByteSource } from '../../src/reader/byte-source.js';
+import { FileSource, SyncFileSource } from '../../src/reader/file-source.js';
 import { DumpError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dt-src-'));

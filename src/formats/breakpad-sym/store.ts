@@ -26,7 +26,8 @@ import {
   IMAGE_DOS_HEADER, IMAGE_DOS_SIGNATURE, IMAGE_NT_HEADERS_COMMON, IMAGE_NT_OPTIONAL_HDR32_MAGIC, IMAGE_NT_OPTIONAL_HDR64_MAGIC,
   IMAGE_NT_SIGNATURE, IMAGE_OPTIONAL_HEADER32, IMAGE_OPTIONAL_HEADER64,
 } from '../../../native-structs/pe/pe.js';
-import { FileSource, type ByteSource } from '../../reader/byte-source.js';
+import type { ByteSource } from '../../reader/byte-source.js';
+import { FileSource } from '../../reader/file-source.js';
 import { compileStructs, decodeStruct } from '../../reader/struct-codec.js';
 import { DumpIoError, isDumpError } from '../../errors.js';
 import { hex, hexPad } from '../../util/hex.js';

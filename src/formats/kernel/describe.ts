@@ -1,12 +1,12 @@
 // `dumptriage dump` (describe) and report.details for kernel dumps: the raw header, the triage
 // block, the page map summary and the KDBG fields, as plain objects (hex strings for addresses).
 
-import { hex } from '../../util/hex.js';
+import { bytesHex, hex } from '../../util/hex.js';
 import type { KernelDumpFile } from './index.js';
 
 function hexify(v: unknown): unknown {
   if (typeof v === 'bigint') return hex(v);
-  if (v instanceof Uint8Array) return v.length > 64 ? `<${v.length} bytes>` : Buffer.from(v).toString('hex');
+  if (v instanceof Uint8Array) return v.length > 64 ? `<${v.length} bytes>` : bytesHex(v);
   if (Array.isArray(v)) return v.map(hexify);
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('pad')).map(([k, x]) => [k, hexify(x)]));
   return v;

@@ -6,6 +6,7 @@ import { CvSignature } from '../../../native-structs/constants/minidump.js';
 import type { PdbFacts } from '../../analysis/facts/types.js';
 import { decodeStruct } from '../../reader/struct-codec.js';
 import { formatGuid } from '../../reader/text.js';
+import { bytesHex } from '../../util/hex.js';
 
 export interface CodeView extends PdbFacts {
   /** The signature word as text: RSDS, NB10, BpEL, NB09, NB11, or hex. */
@@ -26,10 +27,6 @@ function nameFrom(bytes: Uint8Array): string {
     // Not UTF-8: the spec says fall back to Latin-1 (recorded names are bytes, not text).
     return latin1.decode(b);
   }
-}
-
-function hexBytes(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
 /** Decode a CodeView record; undefined when it is too short or of an unknown kind. */
@@ -59,7 +56,7 @@ export function decodeCodeView(bytes: Uint8Array, fileOffset: number): CodeView 
     const g = new Uint8Array(16);
     g.set(id.subarray(0, 16));
     const guid = formatGuid(g);
-    return { kind: 'ELF', cvSignature: 'BpEL', name: '', guid, age: 0, debugId: `${guid.replace(/-/g, '')}0`, buildId: hexBytes(id) };
+    return { kind: 'ELF', cvSignature: 'BpEL', name: '', guid, age: 0, debugId: `${guid.replace(/-/g, '')}0`, buildId: bytesHex(id) };
   }
   if (sig === CvSignature.NB09 || sig === CvSignature.NB11) {
     return { kind: sig === CvSignature.NB09 ? 'NB09' : 'NB11', cvSignature: sig === CvSignature.NB09 ? 'NB09' : 'NB11', name: '', guid: '', age: 0, debugId: '' };

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { openSymFile, SYM_CHUNK_BYTES } from '../../../src/formats/breakpad-sym/sym-file.js';
 import { GcSpySource, mib, settle, usedBytes } from '../../helpers/live-memory.js';
 

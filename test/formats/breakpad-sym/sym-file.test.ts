@@ -8,7 +8,8 @@ import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { BytesSource, FileSource, type ByteSource } from '../../../src/reader/byte-source.js';
+import { BytesSource, type ByteSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { openSymFile, type CfiRules, type SymFile, type SymRecordCounts } from '../../../src/formats/breakpad-sym/sym-file.js';
 import { HAVE_CORPUS, corpusOrSkipMessage, corpusPath, corpusSymFiles } from '../../helpers/corpus.js';
 

@@ -18,7 +18,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BytesSource, FileSource, type ByteSource } from '../../../src/reader/byte-source.js';
+import { BytesSource, type ByteSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { DumpError, DumpFormatError } from '../../../src/errors.js';
 import {
   INLINE_NAME_OMITTED, MAX_FUNC_BLOCK_BYTES, MAX_INLINE_DEPTH, MAX_SYM_LINE_BYTES, SYM_STRUCT, openSymFile, snapshotSymFile, symFileFromSnapshot,

@@ -2,7 +2,8 @@
 // struct boundary and a spread of offsets.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { BytesSource, CountingSource, FileSource } from '../../../src/reader/byte-source.js';
+import { BytesSource, CountingSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { openKernelDump, type KernelDumpFile } from '../../../src/formats/kernel/index.js';
 import { isDumpError } from '../../../src/errors.js';
 import { HAVE_CORPUS, corpusOrSkipMessage, corpusPath } from '../../helpers/corpus.js';

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { BytesSource, CountingSource, FileSource } from '../../../src/reader/byte-source.js';
+import { BytesSource, CountingSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { openMinidump } from '../../../src/formats/minidump/index.js';
 import { MinidumpDump } from '../../../src/formats/minidump/minidump.js';
 

@@ -7,7 +7,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { FileSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { DumpError } from '../../../src/errors.js';
 import { openPdb, type PdbFile, type PdbFunction, type PdbSourceLine } from '../../../src/formats/pdb/pdb-file.js';
 import { openSymFile, type SymFile } from '../../../src/formats/breakpad-sym/sym-file.js';

@@ -6,7 +6,8 @@
 
 import { mulberry32 as rng } from '../../helpers/rng.js';
 import { describe, expect, it } from 'vitest';
-import { BytesSource, FileSource } from '../../../src/reader/byte-source.js';
+import { BytesSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { DumpError } from '../../../src/errors.js';
 import { openPdb } from '../../../src/formats/pdb/pdb-file.js';
 import { MAX_PDB_STREAMS } from '../../../src/formats/pdb/limits.js';

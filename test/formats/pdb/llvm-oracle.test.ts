@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { openPdb, type PdbFile } from '../../../src/formats/pdb/pdb-file.js';
 import { corpusOrSkipMessage, corpusPath } from '../../helpers/corpus.js';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { openPdb } from '../../../src/formats/pdb/pdb-file.js';
 import { largeProc, writeBigPdb } from '../../synth/pdb.js';
 import { GcSpySource, mib, settle, usedBytes } from '../../helpers/live-memory.js';

@@ -3,7 +3,8 @@
 // 8-byte word names its own address.
 
 import { readFileSync } from 'node:fs';
-import { BytesSource, FileSource, type ByteSource } from '../../../src/reader/byte-source.js';
+import { BytesSource, type ByteSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { openPeImageFile, openPeImageInMemory, type PeImage } from '../../../src/formats/pe/image.js';
 import type { ReadMemory } from '../../../src/unwind/types.js';
 

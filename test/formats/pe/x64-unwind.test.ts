@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BytesSource, FileSource } from '../../../src/reader/byte-source.js';
+import { BytesSource } from '../../../src/reader/byte-source.js';
+import { FileSource } from '../../../src/reader/file-source.js';
 import { openPeImageFile, openPeImageInMemory, type PeImage } from '../../../src/formats/pe/image.js';
 import {
   decodeEpilogX64, decodeUnwindInfoX64, findRuntimeFunctionX64, readUnwindChainX64, unwindX64Frame, x64UnwindInfoToCfi,
