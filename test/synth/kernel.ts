@@ -86,6 +86,8 @@ export interface SynthKernelOptions {
   noValidMarker?: boolean;
   /** Header RequiredDumpSpace override. */
   requiredDumpSpace?: bigint;
+  /** KDBG NtBuildLab: this ASCII string written at a kernel VA the KDBG points to (e.g. "19041.1.amd64fre.vb_release.191206-1406"). */
+  ntBuildLab?: string;
 }
 
 export interface SynthContext {
@@ -375,6 +377,18 @@ export class SynthKernelDump {
     return this.arch === 'x64' ? MachineType.AMD64 : this.arch === 'arm64' ? MachineType.ARM64 : MachineType.I386;
   }
 
+  private ntBuildLabAt?: bigint;
+  /** Where opts.ntBuildLab lives (written once, NUL-terminated), or 0. */
+  private ntBuildLabVa(): bigint {
+    const text = this.opts.ntBuildLab;
+    if (text === undefined) return 0n;
+    if (this.ntBuildLabAt === undefined) {
+      this.ntBuildLabAt = this.alloc(text.length + 1);
+      this.writeVirtual(this.ntBuildLabAt, concat([new TextEncoder().encode(text), new Uint8Array(1)]));
+    }
+    return this.ntBuildLabAt;
+  }
+
   /** KDDEBUGGER_DATA64 bytes for the given VAs. */
   kdbgBytes(v: { kernBase: bigint; psLoadedModuleList: bigint; kiProcessorBlock?: bigint; mmUnloadedDrivers?: bigint; mmLastUnloadedDriver?: bigint }): Uint8Array {
     const sx = (a: bigint): bigint => (this.bits === 32 ? BigInt.asUintN(64, BigInt.asIntN(32, a)) : a);
@@ -388,6 +402,7 @@ export class SynthKernelDump {
       kiProcessorBlock: sx(v.kiProcessorBlock ?? 0n),
       mmUnloadedDrivers: sx(v.mmUnloadedDrivers ?? 0n),
       mmLastUnloadedDriver: sx(v.mmLastUnloadedDriver ?? 0n),
+      ntBuildLab: sx(this.ntBuildLabVa()),
       offsetPrcbCurrentThread: o.prcbCurrentThread,
       offsetPrcbContext: o.prcbContext,
       offsetKThreadApcProcess: o.kthreadApcProcess,

@@ -31,6 +31,20 @@ export interface SystemFacts {
   osVersion?: string;
   build?: number;
   servicePack?: string;
+  /**
+   * The build lab string as the dump holds it (src/formats/build-lab.ts): "19041.1.amd64fre.vb_release.191206-1406"
+   * (KDDEBUGGER_DATA64.NtBuildLab, MINIDUMP_MISC_INFO_4.BuildString), "10.0.14393.6343 (rs1_release.230913-1727)",
+   * "Windows NT 10.0.22000.282" (Crashpad). Only strings in one of these shapes are kept.
+   */
+  buildLab?: string;
+  /** Where buildLab was read: 'MINIDUMP_MISC_INFO_4.BuildString' | 'KDDEBUGGER_DATA64.NtBuildLab'. */
+  buildLabSource?: string;
+  /** The branch buildLab names ("vb_release", "ni_release_svc_prod3"): WinDbg's BUILDLAB_STR. */
+  buildLabBranch?: string;
+  /** WinDbg's OS_VERSION: major.minor.build.revision ("10.0.19041.1"), when the dump holds a revision. */
+  osVersionFull?: string;
+  /** Where the revision came from: buildLabSource, or 'MINIDUMP_SYSTEM_INFO.CSDVersion' (Crashpad's update build revision). */
+  osVersionFullSource?: string;
   /** 'workstation' | 'server' | 'domain-controller' */
   productType?: string;
   cpuCount?: number;

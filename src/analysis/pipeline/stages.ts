@@ -289,7 +289,17 @@ export const STAGES: Stage[] = [
     applies: () => true,
     apply(s) {
       const v = s.verdict;
-      if (first(s.findings, 'category')) return; // a rule decided
+      const image = v.v.probableCause.image;
+      // Whose code the blamed image is: the two owner categories say exactly this, so a kernel
+      // verdict's owner category follows the image actually blamed, whichever rule hinted it
+      // (Driver Verifier's bug checks or an unloaded driver's range may end on ntoskrnl.exe or a
+      // Microsoft driver; a verdict blaming no image names no owner).
+      const owner: Category | undefined = image ? (s.owners.isMicrosoft(image) ? 'microsoft' : 'third-party-driver') : undefined;
+      const hinted = first(s.findings, 'category');
+      if (hinted) {
+        if (isUser(s) || (hinted !== 'third-party-driver' && hinted !== 'microsoft') || hinted === owner) return; // a rule decided
+        v.note('category', `a rule said ${hinted}, but the blamed image is ${image ? `${image}, ${owner === 'microsoft' ? "Microsoft's" : 'not Microsoft\'s'}` : 'none'}: the category follows the image blamed`);
+      }
       if (isUser(s)) {
         v.setCategory('category', 'application');
         return;
@@ -298,10 +308,7 @@ export const STAGES: Stage[] = [
       const hint = bc ? categoryHint(bc.code, bc.args[0]) : 'other';
       if (hint === 'hardware') return v.setCategory('category', 'hardware');
       if (hint === 'memory-corruption') return v.setCategory('category', 'memory-corruption');
-      const image = v.v.probableCause.image;
-      let cat: Category = 'unknown';
-      if (image) cat = s.owners.isMicrosoft(image) ? 'microsoft' : 'third-party-driver';
-      v.setCategory('category', cat);
+      v.setCategory('category', owner ?? 'unknown');
     },
   },
   {

@@ -4,7 +4,10 @@ import { bugcheckHex, hex } from '../../util/hex.js';
 import { baseBugcheckCode, subcodeInfo } from '../knowledge.js';
 import { defineRule } from './types.js';
 
-const VERIFIER_CODES = new Set([0xc4, 0xc1, 0xc6, 0xc9, 0xd5, 0xd6, 0xe6, 0x1c4, 0x1c5, 0x1c6, 0x1c7]);
+// Not 0x1C5 IO_THREADPOOL_DEADLOCK_LIVEDUMP (a live dump of a stuck worker pool) nor 0x1C7
+// STORE_DATA_STRUCTURE_CORRUPTION (the memory store manager's own consistency check): neither is
+// raised by Driver Verifier, and neither names a driver.
+const VERIFIER_CODES = new Set([0xc4, 0xc1, 0xc6, 0xc9, 0xd5, 0xd6, 0xe6, 0x1c4, 0x1c6]);
 
 export default defineRule({
   meta: {

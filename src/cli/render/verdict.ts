@@ -25,6 +25,20 @@ export function renderExceptionParams(report: TriageReport): string[] {
   );
 }
 
+/**
+ * OS_VERSION and BUILDLAB_STR, where !analyze -v prints them (after FAILURE_BUCKET_ID), for Windows
+ * dumps: the revision and the branch only when the dump holds them, each with where it was read.
+ */
+export function renderOsVersion(report: TriageReport): string[] {
+  const s = report.system;
+  if (!s || s.os !== 'windows') return [];
+  const out: string[] = [];
+  if (s.osVersionFull) out.push(`${pad('OS_VERSION')}${t(s.osVersionFull)}  (revision from ${t(s.osVersionFullSource ?? '?')})`);
+  else if (s.osVersion) out.push(`${pad('OS_VERSION')}${t(s.osVersion)}`);
+  if (s.buildLabBranch) out.push(`${pad('BUILDLAB_STR')}${t(s.buildLabBranch)}  (${t(s.buildLab ?? '')}, ${t(s.buildLabSource ?? '?')})`);
+  return out;
+}
+
 /** ` [file @ line]`, WinDbg's way, when the symbol file gives both. */
 export function sourceText(f: { file?: string; line?: number }): string {
   return f.file !== undefined && f.line !== undefined ? ` [${t(f.file)} @ ${f.line}]` : '';
@@ -79,6 +93,7 @@ export function renderVerdictText(report: TriageReport, opts: VerdictTextOptions
   out.push(`${pad('CONFIDENCE')}${c.confidence}`);
   out.push(`${pad('REASON')}${t(c.reason)}`);
   out.push(`${pad('FAILURE_BUCKET_ID')}${paint(opts.color, ['bold', 'cyan'], t(v.bucketId))}`);
+  out.push(...renderOsVersion(report));
   if (v.failureIdHash) out.push(`${pad('FAILURE_ID_HASH')}${v.failureIdHash}`);
   out.push(`${pad('SUMMARY')}${t(v.summary)}`);
   out.push(`Followup:           ${t(v.followup)}`);

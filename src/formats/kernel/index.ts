@@ -18,6 +18,7 @@ import { PhysicalMemory, Translator, type PagingMode } from './translate.js';
 import { NO_MEMORY, PagedMemory, RangeMemory, type VaRange } from './vmem.js';
 import { readTriageBlock, type TriageBlock } from './triage.js';
 import { decodeKdbg, type KdbgResult } from './kdbg.js';
+import { buildLabFacts } from '../build-lab.js';
 import { findImageFileName, isKernelPointer, readPointer, readUnloadedDrivers, walkLoadedModules } from './modules.js';
 import { describeKernelDump, detailsOfKernelDump } from './describe.js';
 
@@ -202,6 +203,22 @@ export class KernelDumpFile implements Dump {
     return this.kdbgMemo;
   }
 
+  /**
+   * The kernel's build lab string, read through KDDEBUGGER_DATA64.NtBuildLab ("19041.1.amd64fre.vb_release.191206-1406"):
+   * undefined when the pointer or the page is not in the dump (kernel-generated triage dumps of
+   * 26100 leave it out). ASCII, NUL-terminated within 128 bytes, or it is not taken.
+   */
+  async ntBuildLab(): Promise<string | undefined> {
+    const k = await this.kdbg();
+    const va = k.fields?.ntBuildLab as bigint | undefined;
+    if (!va || !isKernelPointer(va, this.pointerBits)) return undefined;
+    const bytes = await this.memory.readPrefix(va & this.addressMask, 128);
+    const end = bytes.indexOf(0);
+    if (end <= 0) return undefined;
+    for (let i = 0; i < end; i++) if (bytes[i]! < 0x20 || bytes[i]! > 0x7e) return undefined;
+    return String.fromCharCode(...bytes.subarray(0, end));
+  }
+
   private ptrSize(): number {
     return this.pointerBits / 8;
   }
@@ -381,6 +398,10 @@ export class KernelDumpFile implements Dump {
       };
       const ver = windowsVersion(build);
       if (ver) facts.system.osVersion = ver;
+      // OS_VERSION's revision and BUILDLAB_STR, from the kernel's own NtBuildLab string when the dump holds it.
+      const labText = await this.ntBuildLab();
+      const lab = labText ? buildLabFacts(labText, 'KDDEBUGGER_DATA64.NtBuildLab', ver) : undefined;
+      if (lab) Object.assign(facts.system, lab);
       if (sysTime) facts.system.crashTime = sysTime;
       if (h.systemUpTime > 0n && h.systemUpTime !== 0x4547415045474150n) facts.system.uptimeSeconds = Number(h.systemUpTime / 10_000_000n);
       const pt = PRODUCT_TYPE[h.productType];

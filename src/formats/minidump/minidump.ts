@@ -16,6 +16,7 @@ import { hex } from '../../util/hex.js';
 import type { DescribeOptions, Dump, OpenOptions } from '../dump.js';
 import { cutAtDecode, isCutSummary } from '../../util/list-budget.js';
 import { chooseLayout, decodeFullContext, registerPrefixSize, registersFrom, contextKindFromFlags } from '../cpu-context.js';
+import { buildLabFacts } from '../build-lab.js';
 import { MinidumpFile, type StreamEntry } from './file.js';
 import { MinidumpMemory } from './memory.js';
 import { isKnownStreamType, minidumpFlagNames, streamTypeName } from './names.js';
@@ -282,6 +283,16 @@ export class MinidumpDump implements Dump {
       s.cpuCount = sys.raw.numberOfProcessors;
       if (sys.cpuVendor) s.cpuVendor = sys.cpuVendor;
       if (sys.cpuDescription) s.cpuDescription = sys.cpuDescription;
+    }
+    if (s.os === 'windows') {
+      // OS_VERSION's revision and BUILDLAB_STR (src/formats/build-lab.ts): MiscInfo v4+ BuildString
+      // when it has a known shape, else Crashpad's update build revision in CSDVersion ("282").
+      const lab = misc?.buildString ? buildLabFacts(misc.buildString, 'MINIDUMP_MISC_INFO_4.BuildString', s.osVersion) : undefined;
+      if (lab) Object.assign(s, lab);
+      if (!s.osVersionFull && s.osVersion && sys?.csdVersion && /^\d{1,6}$/.test(sys.csdVersion.trim())) {
+        s.osVersionFull = `${s.osVersion}.${Number(sys.csdVersion.trim())}`;
+        s.osVersionFullSource = 'MINIDUMP_SYSTEM_INFO.CSDVersion';
+      }
     }
     const crashTime = unixToIso(h.timeDateStamp);
     if (crashTime) s.crashTime = crashTime;
