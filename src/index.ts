@@ -5,3 +5,8 @@ export { openDump, triageFile, triageSource, type TriageFileOptions } from './tr
 export { scanDumps } from './scan/scan.js';
 export { releaseWorkers } from './scan/pool.js';
 export type { ScanOptions, ScanResult } from './scan/scan.js';
+// The shared PostgreSQL store and queue (`--db`): node-postgres is loaded on first use.
+export { PgStore, type ClaimedJob, type FileFound, type QueueStatus } from './fleet/pg-store.js';
+export { enqueueShare, type FleetScanOptions, type FleetScanSummary } from './fleet/fleet-scan.js';
+export { runFleetWorker, type FleetWorkerOptions, type FleetWorkerResult } from './fleet/fleet-worker.js';
+export { resolveDbTarget, redactDbUrl, DatabaseUnavailableError, type DbTarget } from './fleet/connection.js';

@@ -8,6 +8,7 @@ import { queryCommand } from './query.js';
 import { rulesCommand } from './rules.js';
 import { showCommand } from './show.js';
 import { vmlogCommand } from './vmlog.js';
+import { workerCommand } from './worker.js';
 
 export const commands: CommandDef[] = [
   analyzeCommand,
@@ -17,4 +18,5 @@ export const commands: CommandDef[] = [
   rulesCommand,
   showCommand,
   vmlogCommand,
+  workerCommand,
 ];

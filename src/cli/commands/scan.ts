@@ -1,12 +1,12 @@
 // `dumptriage scan <dir>`: bulk scan of a dump share — parallel, incremental, grouped.
 // Summary table on stdout (or NDJSON with --json), progress on a TTY stderr, --csv / --report files.
 
-import { listOption, ruleIdsOption } from '../list-options.js';
+import { listOption } from '../list-options.js';
+import { ANALYSIS_FLAGS, SYMBOL_FLAGS, analysisCliOptions, withAnalysisOptions } from '../analysis-options.js';
 import { PathFilter } from '../../scan/glob.js';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { readTriageIniOption } from '../triage-ini-option.js';
-import { SYMBOL_OPTION_DESCRIPTIONS, symbolCliOptions, symbolProgressPrinter } from '../symbol-options.js';
+import { symbolProgressPrinter } from '../symbol-options.js';
 import { resolve } from 'node:path';
 import type { CommandDef } from '../command.js';
 import { EXIT, type CliIo } from '../io.js';
@@ -17,7 +17,9 @@ import { renderScanText } from '../../scan/render-text.js';
 import { csvHeader, csvRow } from '../../scan/csv.js';
 import { htmlReportParts } from '../../scan/report-html.js';
 import { ReportDumpStore } from '../../scan/report-store.js';
+import { SqliteUnavailableError } from '../../scan/sqlite.js';
 import { escapeTerminal } from '../../util/escape.js';
+import { DB_OPTION_DESCRIPTION, dbTargetOption } from '../db-option.js';
 
 /** NDJSON line of one file: the report is the same JSON as `dumptriage --json`. */
 export function fileLine(path: string, d: DumpDigest, reused: boolean, reportJson: string | undefined): string {
@@ -52,7 +54,7 @@ function writeOut(out: CliIo['stdout'], text: string): Promise<void> | undefined
  * An output file named by --csv or --report, opened before the scan starts: a path that cannot be
  * written is a usage error at once, not a trace (or a whole scan thrown away) at the end.
  */
-async function openOutput(path: string, what: string, io: CliIo): Promise<FileHandle | null> {
+export async function openOutput(path: string, what: string, io: CliIo): Promise<FileHandle | null> {
   try {
     return await open(path, 'w');
   } catch (e) {
@@ -64,7 +66,7 @@ async function openOutput(path: string, what: string, io: CliIo): Promise<FileHa
 }
 
 /** The HTML report, written as it is rendered (a page of 100,000 dumps is ~30 MiB). */
-async function writeReport(fh: FileHandle, parts: Iterable<string>): Promise<void> {
+export async function writeReport(fh: FileHandle, parts: Iterable<string>): Promise<void> {
   try {
     let buf = '';
     for (const part of parts) {
@@ -91,17 +93,18 @@ export const scanCommand: CommandDef = {
   command: 'scan <dir>',
   describe: 'Scan a dump share: parallel, incremental, grouped in buckets',
   builder: (y) =>
-    y
+    withAnalysisOptions(y)
       .positional('dir', { type: 'string', describe: 'folder to scan (e.g. a share with one folder per host)' })
       .option('json', { type: 'boolean', default: false, describe: 'NDJSON: one line per file found, then a summary line' })
       .option('csv', { type: 'string', describe: 'also write one CSV row per file to FILE' })
       .option('report', { type: 'string', describe: 'also write a self-contained HTML report to FILE' })
-      .option('jobs', { alias: 'j', type: 'number', describe: 'parallel worker threads (default: all cores)' })
+      .option('jobs', { alias: 'j', type: 'number', describe: 'parallel worker threads (default: the cores less one, at least one; a small share is triaged in the main thread)' })
       .option('follow-symlinks', { type: 'boolean', default: false, describe: 'follow symbolic links (loops are detected)' })
       .option('include', { type: 'string', requiresArg: true, describe: 'only files matching this glob (root-relative; no "/" = base name); repeat for more' })
       .option('exclude', { type: 'string', requiresArg: true, describe: 'leave out files and folders matching this glob; repeat for more' })
       .option('host-pattern', { type: 'string', describe: 'regex over the relative path; group 1 is the host (default "^([^/]+)/": first folder)' })
       .option('host-from', { choices: ['auto', 'path', 'dump'], default: 'auto', describe: 'host name: the dump\'s own when it has one (auto), or only the path, or only the dump' })
+      .option('db', { type: 'string', describe: `${DB_OPTION_DESCRIPTION}: queue new and changed files there for \`dumptriage worker\` (with -j N, also work them here) instead of the local index` })
       .option('index', { type: 'string', describe: 'index file (default <dir>/.dumptriage/index.sqlite); --no-index keeps nothing' })
       .option('index-mode', { choices: ['full', 'lean'], default: 'full', describe: 'full: the index keeps each report (query --reports, --json of reused dumps); lean: digests only, for big shares' })
       .option('rescan', { type: 'boolean', default: false, describe: 're-read every file, ignoring unchanged entries in the index' })
@@ -112,20 +115,11 @@ export const scanCommand: CommandDef = {
       .option('timeout', { type: 'number', default: 120, describe: 'seconds per file before giving up on it (0 = none)' })
       .option('slow-io-ms', { type: 'number', default: 2, describe: 'blocked ms per file from which workers read several files at once (network shares; 0 = from the start)' })
       .option('workers', { choices: ['auto', 'threads', 'inline'], default: 'auto', hidden: true })
-      .option('deep', { type: 'boolean', default: false, describe: 'allow whole-file work (full page maps)' })
-      .option('rules', { type: 'string', requiresArg: true, describe: 'only these rule ids (repeat the option or separate with commas)' })
-      .option('experimental', { type: 'boolean', default: false, describe: 'also run experimental rules' })
-      .option('triage-ini', { type: 'string', describe: 'your own triage.ini (Module[!Function]=Owner)' })
-      .option('symbols', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS.symbols })
-      .option('symbol-path', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-path'] })
-      .option('symbol-cache', { type: 'string', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-cache'] })
-      .option('offline', { type: 'boolean', default: false, describe: SYMBOL_OPTION_DESCRIPTIONS.offline })
-      .option('symbol-timeout', { type: 'number', requiresArg: true, describe: SYMBOL_OPTION_DESCRIPTIONS['symbol-timeout'] })
       .option('vm-logs', { type: 'string', requiresArg: true, describe: 'a vmware.log / hostd.log / vmkernel.log file or folder to correlate each dump with (repeat for more)' })
       .group(['json', 'csv', 'report', 'strict', 'ordered'], 'Output:')
-      .group(['jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'index-mode', 'rescan', 'wait', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
-      .group(['deep', 'rules', 'experimental', 'triage-ini', 'vm-logs'], 'Analysis:')
-      .group(['symbols', 'symbol-path', 'symbol-cache', 'offline', 'symbol-timeout'], 'Symbols:'),
+      .group(['db', 'jobs', 'follow-symlinks', 'include', 'exclude', 'host-pattern', 'host-from', 'index', 'index-mode', 'rescan', 'wait', 'now', 'timeout', 'slow-io-ms'], 'Scan:')
+      .group([...ANALYSIS_FLAGS, 'vm-logs'], 'Analysis:')
+      .group([...SYMBOL_FLAGS], 'Symbols:'),
   run: async (args, io) => {
     const dir = resolve(String(args.dir));
     try {
@@ -150,8 +144,8 @@ export const scanCommand: CommandDef = {
       io.stderr.write(`dumptriage scan: --now is not a date: ${escapeTerminal(String(args.now))}\n`);
       return EXIT.usage;
     }
-    const rules = await ruleIdsOption(args.rules, io, 'dumptriage scan');
-    if (rules === null) return EXIT.usage;
+    const analysis = await analysisCliOptions(args, io, 'dumptriage scan');
+    if (analysis === null) return EXIT.usage;
     // A bad glob is a usage error before the index is opened or a file is read.
     try {
       new PathFilter(listOption(args.include), listOption(args.exclude));
@@ -168,11 +162,41 @@ export const scanCommand: CommandDef = {
         return EXIT.usage;
       }
     }
-    const triageIniText = await readTriageIniOption(args.triageIni, io, 'dumptriage scan');
-    if (triageIniText === null) return EXIT.usage;
-    const symbolOpts = symbolCliOptions(args, io, 'dumptriage scan');
-    if (symbolOpts === null) return EXIT.usage;
-    if (symbolOpts.symbolPaths || symbolOpts.symbolPath) (await import('../../triage-file.js')).setSymbolProgressListener(symbolProgressPrinter(io, 'dumptriage scan'));
+    if (analysis.symbolPaths || analysis.symbolPath) (await import('../../triage-file.js')).setSymbolProgressListener(symbolProgressPrinter(io, 'dumptriage scan'));
+    const dbTarget = await dbTargetOption(args.db, io, 'dumptriage scan');
+    if (dbTarget === null) return EXIT.usage;
+    if (dbTarget) {
+      for (const [flag, given] of [['--csv', args.csv !== undefined], ['--ordered', Boolean(args.ordered)], ['--index', typeof args.index === 'string'], ['--vm-logs', args.vmLogs !== undefined]] as const) {
+        if (given) {
+          io.stderr.write(`dumptriage scan: ${flag} does not go with --db (query --db --json lists every file)\n`);
+          return EXIT.usage;
+        }
+      }
+      const reportFile = args.report !== undefined ? await openOutput(String(args.report), 'HTML report', io) : undefined;
+      if (reportFile === null) return EXIT.usage;
+      const { scanIntoDb } = await import('./scan-db.js');
+      return scanIntoDb(
+        {
+          dir,
+          target: dbTarget,
+          include: listOption(args.include),
+          exclude: listOption(args.exclude),
+          followSymlinks: Boolean(args.followSymlinks),
+          rescan: Boolean(args.rescan),
+          ...(hostPattern ? { hostPattern } : {}),
+          hostFrom: args.hostFrom as 'auto' | 'path' | 'dump',
+          ...(args.jobs !== undefined ? { jobs: Number(args.jobs) } : {}),
+          timeoutMs: Math.max(0, Number(args.timeout ?? 120)) * 1000,
+          workers: args.workers as 'auto' | 'threads' | 'inline',
+          triage: analysis,
+          json: Boolean(args.json),
+          ...(args.now !== undefined ? { now: String(args.now) } : {}),
+          ...(reportFile ? { reportFile, reportPath: resolve(String(args.report)) } : {}),
+          writeReport,
+        },
+        io,
+      );
+    }
     const progress = new ProgressBar(io.stderr);
     const opts: ScanOptions = {
       jobs: args.jobs as number | undefined,
@@ -194,12 +218,8 @@ export const scanCommand: CommandDef = {
       // One scan per process: nothing would adopt parked workers.
       keepWorkersMs: 0,
       workers: args.workers as 'auto' | 'threads' | 'inline',
-      deep: Boolean(args.deep),
-      rules,
-      experimental: Boolean(args.experimental),
-      triageIniText,
       vmLogs: listOption(args.vmLogs),
-      ...symbolOpts,
+      ...analysis,
       onProgress: (p) => progress.update(p),
       onWarning: (m) => {
         progress.finish();
@@ -238,9 +258,10 @@ export const scanCommand: CommandDef = {
         }
       } catch (e) {
         progress.finish();
-        io.stderr.write(`dumptriage scan: ${escapeTerminal((e as Error).message)}\n`);
+        io.stderr.write(`dumptriage scan: ${escapeTerminal((e as Error).message)}${e instanceof SqliteUnavailableError ? '; or scan with --no-index' : ''}\n`);
         if (csv) await endStream(csv).catch(() => undefined);
-        return EXIT.badInput;
+        // --index PATH without better-sqlite3: this installation cannot do what was asked (as query).
+        return e instanceof SqliteUnavailableError ? EXIT.usage : EXIT.badInput;
       }
       progress.finish();
       if (csv) await endStream(csv);
