@@ -38,26 +38,9 @@ find_pg_bin() {
 
 if find_pg_bin; then exit 0; fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-postgres: no PostgreSQL server binaries (initdb, pg_ctl, postgres) and no apt-get; install PostgreSQL or set PG_BINDIR=/path/to/bin" >&2
-  exit 1
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    SUDO="sudo -n"
-  else
-    echo "ensure-postgres: no PostgreSQL server binaries; not root and no passwordless sudo, so cannot apt-get install postgresql" >&2
-    exit 1
-  fi
-fi
-
-# Serialize concurrent runs (several test workers may ask at once).
-LOCK=/tmp/dumptriage-ensure-postgres.lock
-exec 9>"$LOCK"
-if command -v flock >/dev/null 2>&1; then flock 9; fi
-if find_pg_bin; then exit 0; fi
+# shellcheck source=apt-lib.sh
+. "$(dirname "$0")/apt-lib.sh"
+apt_prepare ensure-postgres postgresql find_pg_bin
 
 POLICY=/usr/sbin/policy-rc.d
 OUR_POLICY=""
@@ -69,16 +52,7 @@ if [ ! -e "$POLICY" ]; then
   fi
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-echo "ensure-postgres: installing the Debian package postgresql (apt-get)..." >&2
-if ! $SUDO apt-get update -qq >&2; then
-  echo "ensure-postgres: apt-get update failed" >&2
-  exit 1
-fi
-if ! $SUDO apt-get install -y -qq --no-install-recommends postgresql >&2; then
-  echo "ensure-postgres: apt-get install postgresql failed" >&2
-  exit 1
-fi
+apt_install ensure-postgres postgresql
 if [ -z "$OUR_POLICY" ] && [ ! -e "$POLICY" ]; then
   echo "ensure-postgres: note: Debian's own 'main' cluster may have been started (port 5432); the tests do not use it" >&2
 fi
