@@ -7,6 +7,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { commands } from './commands/index.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { scanCommand } from './commands/scan.js';
+import type { CommandDef } from './command.js';
 import { VERSION } from '../version.js';
 import { EXIT, type CliIo, type CliState } from './io.js';
 import { escapeTerminal } from '../util/escape.js';
@@ -42,6 +44,86 @@ export function fastAnalyzeArgs(argv: string[]): Record<string, unknown> | undef
   return files.length ? args : undefined;
 }
 
+interface OptionSpec {
+  type?: string;
+  default?: unknown;
+  alias?: string | readonly string[];
+}
+
+/**
+ * The options a command's builder declares, recorded without yargs (the builder is called on a
+ * stand-in that records .option() calls); undefined when the builder does anything but declare
+ * options, positionals and groups (a .check() or .conflicts() the fast path would skip).
+ */
+function declaredOptions(def: CommandDef): Map<string, OptionSpec> | undefined {
+  const options = new Map<string, OptionSpec>();
+  let plain = true;
+  const recorder: object = new Proxy(
+    {},
+    {
+      get: (_target, method) =>
+        (...a: unknown[]) => {
+          if (method === 'option' && typeof a[0] === 'string') options.set(a[0], (a[1] ?? {}) as OptionSpec);
+          else if (method !== 'positional' && method !== 'group') plain = false;
+          return recorder;
+        },
+    },
+  );
+  try {
+    def.builder(recorder as Parameters<CommandDef['builder']>[0]);
+  } catch {
+    return undefined;
+  }
+  return plain ? options : undefined;
+}
+
+/** Set an option as yargs does: its name, its camelCase form and its aliases. */
+function setOption(args: Record<string, unknown>, name: string, spec: OptionSpec, value: unknown): void {
+  args[name] = value;
+  args[name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] = value;
+  for (const alias of [spec.alias ?? []].flat()) args[alias] = value;
+}
+
+/**
+ * `dumptriage scan DIR [--json|--strict|--no-index|...]` parsed without yargs, as the fast path
+ * of `dumptriage FILE` is: loading and running yargs was ~25 ms of a scan's start-up (issue 19:
+ * a scan of 35 dumps should cost at most 5x `node -e 0`). One folder and the scan's boolean flags
+ * (`--X`, `--no-X`; `--no-X` also for a string option, as `--no-index`), nothing else: an option
+ * with a value, `--x=y`, a short flag, `--` or an unknown flag go through yargs. The options are
+ * those the scan command declares, with their defaults, names and aliases as yargs sets them.
+ */
+export function fastScanArgs(argv: string[]): Record<string, unknown> | undefined {
+  if (argv[0] !== 'scan') return undefined;
+  const options = declaredOptions(scanCommand);
+  if (!options) return undefined;
+  const args: Record<string, unknown> = { _: ['scan'], $0: 'dumptriage' };
+  for (const [name, spec] of options) if (spec.default !== undefined) setOption(args, name, spec, spec.default);
+  let dir: string | undefined;
+  for (const a of argv.slice(1)) {
+    if (!a.startsWith('-')) {
+      if (dir !== undefined) return undefined;
+      dir = a;
+      continue;
+    }
+    if (!a.startsWith('--') || a.includes('=')) return undefined;
+    const name = a.slice(2);
+    const spec = options.get(name);
+    if (spec?.type === 'boolean') {
+      setOption(args, name, spec, true);
+      continue;
+    }
+    const negated = name.startsWith('no-') ? options.get(name.slice(3)) : undefined;
+    if (negated && (negated.type === 'boolean' || negated.type === 'string')) {
+      setOption(args, name.slice(3), negated, false);
+      continue;
+    }
+    return undefined;
+  }
+  if (dir === undefined) return undefined;
+  args.dir = dir;
+  return args;
+}
+
 /**
  * `dumptriage scna DIR`: the first word is no command and no file, but near a command's name:
  * say so instead of reporting "scna: no such file". A word that is an existing path is a dump.
@@ -64,6 +146,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const fast = fastAnalyzeArgs(argv);
   if (fast) return analyzeCommand.run(fast, io);
+  const scan = fastScanArgs(argv);
+  if (scan) return scanCommand.run(scan, io);
   // Loaded here: the fast path above needs none of it.
   const { default: yargs } = await import('yargs');
   const state: CliState = { exitCode: EXIT.ok };
@@ -88,6 +172,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       state.exitCode = await def.run(args as Record<string, unknown>, io);
     });
   }
+  // Each time a named command runs, yargs renders the whole help text (every option through
+  // string-width), in case a later showHelp() wants it: 35-40 ms of `dumptriage scan`'s start-up.
+  // Nothing here shows help after a handler has run (--help is answered before, and usage errors
+  // go through .fail() without help), so that text was never used; showHelp() without it renders
+  // it afresh. (An internal of yargs 18: if it is gone, nothing is patched.)
+  const usage = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
   let helpText = '';
   try {
     await y.parseAsync(argv, {}, (_err, _args, output) => {
@@ -106,7 +197,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 function isMain(): boolean {
   try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+    const self = fileURLToPath(import.meta.url);
+    // The bundle (dist/cli/cli.cjs) is started by its loader, which calls cliMain(): no realpath needed.
+    if (self.endsWith('.cjs')) return false;
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(self);
   } catch {
     return false;
   }

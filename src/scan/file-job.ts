@@ -2,14 +2,14 @@
 // dump, classify every failure. Never throws: every outcome is a value the scan records.
 
 import { stat } from 'node:fs/promises';
-import { FileSource, SyncFileSource, type FileState } from '../reader/byte-source.js';
+import { FileSource, SyncFileSource, type FileState } from '../reader/file-source.js';
 import { describeNonDump, sniff } from '../formats/detect.js';
 import { isDumpError } from '../errors.js';
 import { toJsonText } from '../util/json.js';
 import type { TriageReport } from '../analysis/report.js';
 import type { TriageFileOptions } from '../triage-file.js';
 import { digestReport, type ReportDigest, type ScanErrorInfo } from './digest.js';
-import { stallMs } from './read-ahead.js';
+import { diskStall, stallMs } from './read-ahead.js';
 
 export interface FileJob {
   /** The path to show (in the report, in errors): the walk's display text. */
@@ -140,7 +140,7 @@ export async function runFileJob(job: FileJob, opts: JobOptions): Promise<JobOut
   const outcome = await runJob(job, opts, io);
   if (io.source) {
     outcome.ioMs = io.source.ioMs;
-    outcome.stallMs = stallMs(io.source.ioMs, io.source.calls, io.source.bytes);
+    outcome.stallMs = diskStall(stallMs(io.source.ioMs, io.source.calls, io.source.bytes), fsPathOf(job));
   }
   return outcome;
 }

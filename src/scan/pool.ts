@@ -1,5 +1,7 @@
-// Bounded concurrency for file jobs: worker threads on all cores, or in-process when the
-// compiled worker is not available (running from TypeScript sources) or when asked.
+// Bounded concurrency for file jobs: worker threads (the cores less one by default); for a scan
+// ('auto' with inlineFiles, AdaptivePool) the main thread alone for a small share, then the
+// workers with the main thread beside them; or in-process when the compiled worker is not
+// available (running from TypeScript sources) or when asked ('inline').
 //
 // Each worker holds up to PER_WORKER jobs and runs them in order, one at a time (several at
 // once on a slow share: worker.ts). A worker that crashes fails the job it was running, taken to
@@ -21,13 +23,27 @@ import { PER_WORKER, failedOutcome, runFileJob, type FileJob, type JobOptions, t
 import type { JobMessage, LocateReplyMessage, LocateRequestMessage, PdbReplyMessage, PdbRequestMessage, ResultMessage, SymReplyMessage, SymRequestMessage } from './worker.js';
 import type { LocatorLookup } from '../symbols/locate.js';
 import { COLD_IO_MS, ReadAhead } from './read-ahead.js';
+import { defaultTierUp } from '../util/tier-up.js';
 
 export type PoolMode = 'auto' | 'threads' | 'inline';
 
 export interface PoolOptions {
-  /** Parallel jobs; default: the number of cores. */
+  /** Parallel jobs (worker threads); default defaultJobs(): the cores less one, at least one. */
   jobs?: number;
+  /**
+   * 'auto' (default): worker threads (with `inlineFiles`, the main thread first: AdaptivePool);
+   * in-process when the compiled worker is absent. 'threads': workers from the start. 'inline':
+   * in-process, async reads, `jobs` at once.
+   */
   mode?: PoolMode;
+  /**
+   * 'auto' mode with fewer workers than cores (the default jobs): the main thread triages the
+   * first files itself, with blocking reads, and worker threads start only once more than this
+   * many were handed to the pool ('auto': inlineFilesFor(jobs); the scan's default). Unset:
+   * workers from the start (a long-running caller, such as the fleet worker, whose main thread
+   * has other work).
+   */
+  inlineFiles?: number | 'auto';
   /** Compiled worker script; default: worker.js next to this module. */
   workerScript?: string | URL;
   /** Per-file time limit in ms (0 = none). Default 120 s. */
@@ -47,8 +63,11 @@ export const WORKER_YOUNG_MB = 24;
 export const KEEP_WORKERS_MS = 10_000;
 
 export interface JobPool {
+  /** Where the files are triaged now ('auto' starts 'inline' and may turn 'threads'). */
   readonly mode: 'threads' | 'inline';
   readonly size: number;
+  /** Jobs worth handing the pool at once: each worker's batch and a few more; a few in-process. */
+  readonly capacity: number;
   /** Workers adopted warm from an earlier pool of this process (0 for in-process work). */
   readonly warm: number;
   /** Files the main thread read ahead of the workers (a cold cache; 0 for in-process work). */
@@ -68,13 +87,34 @@ export function resolveWorkerScript(script: string | URL | undefined): string | 
   return path.endsWith('.js') && existsSync(path) ? path : undefined;
 }
 
+/**
+ * The default number of worker threads: the cores less one (the main thread walks, indexes and
+ * groups, and V8's compiler and GC threads need CPU too), at least one. On two cores the issue
+ * measured one worker at 0.91x the wall time of two on a quiet machine and 0.73-0.76x under load,
+ * with 26% less CPU and 49 MiB less memory; bench/README.md (scan-breakeven): one worker 5-13%
+ * faster than two with 19-27% less CPU from 35 to 1,120 real dumps, 6% slower at 10,000 synthetic
+ * ones.
+ */
+export function defaultJobs(cores: number = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores) - 1);
+}
+
 export function createPool(opts: PoolOptions): JobPool {
-  const jobs = Math.max(1, Math.floor(opts.jobs && opts.jobs > 0 ? opts.jobs : availableParallelism()));
+  const jobs = Math.max(1, Math.floor(opts.jobs && opts.jobs > 0 ? opts.jobs : defaultJobs()));
   const mode = opts.mode ?? 'auto';
   const timeoutMs = opts.timeoutMs ?? 120_000;
   if (mode !== 'inline') {
     const script = resolveWorkerScript(opts.workerScript);
-    if (script) return new ThreadPool(script, jobs, timeoutMs, { ...opts.jobOptions, syncIo: true }, opts.keepWorkersMs ?? KEEP_WORKERS_MS);
+    const keepMs = opts.keepWorkersMs ?? KEEP_WORKERS_MS;
+    const jobOptions = { ...opts.jobOptions, syncIo: true };
+    // The main thread triages only beside fewer workers than cores (the default): `--jobs N` with
+    // a worker per core leaves it free, as before (the 10,000-dump bench's `--jobs 2` on 2 cores
+    // was 4.0 s with workers from the start and 4.4-6.2 s with 500 files in the main thread first).
+    const cores = availableParallelism();
+    if (script && mode === 'auto' && opts.inlineFiles !== undefined && (jobs < cores || cores === 1)) {
+      return new AdaptivePool(script, jobs, timeoutMs, jobOptions, keepMs, opts.inlineFiles === 'auto' ? inlineFilesFor(jobs) : opts.inlineFiles);
+    }
+    if (script) return new ThreadPool(script, jobs, timeoutMs, jobOptions, keepMs);
     if (mode === 'threads') throw new Error(`worker script not found or not compiled JS: ${String(opts.workerScript ?? defaultWorkerScript())} (run npm run build)`);
   }
   return new InlinePool(jobs, timeoutMs, opts.jobOptions);
@@ -131,28 +171,146 @@ class InlinePool implements JobPool {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   constructor(readonly size: number, private readonly timeoutMs: number, private readonly jobOptions: JobOptions) {}
+  get capacity(): number {
+    return this.size * 4;
+  }
 
   async run(job: FileJob): Promise<JobOutcome> {
     if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
     this.active++;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const work = runFileJob(job, this.jobOptions);
-      if (!this.timeoutMs) return await work;
-      // In-process work cannot be stopped; the scan stops waiting for it.
-      const limit = new Promise<JobOutcome>((r) => {
-        timer = setTimeout(() => r(timeoutOutcome(this.timeoutMs)), this.timeoutMs);
-        timer.unref();
-      });
-      return await Promise.race([work, limit]);
+      return await inProcess(job, this.jobOptions, this.timeoutMs);
     } finally {
-      if (timer) clearTimeout(timer);
       this.active--;
       this.waiting.shift()?.();
     }
   }
 
   async close(): Promise<void> {}
+}
+
+/** One job in this thread. In-process work cannot be stopped: after timeoutMs the scan stops waiting for it. */
+async function inProcess(job: FileJob, jobOptions: JobOptions, timeoutMs: number): Promise<JobOutcome> {
+  const work = runFileJob(job, jobOptions);
+  if (!timeoutMs) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<JobOutcome>((r) => {
+    timer = setTimeout(() => r(timeoutOutcome(timeoutMs)), timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Files the main thread of an 'auto' pool triages alone before worker threads start, with one
+ * worker: a small share never pays for them. A fresh worker isolate loads the library and
+ * compiles it again (0.3-0.4 s of CPU for a few dozen real dumps), and each result crosses
+ * threads; the main thread has the library loaded anyway. Measured on 2 cores (bench/README.md,
+ * scan-breakeven), one process per scan: the main thread alone was the fastest up to ~3,000
+ * files (1,120 real dumps: 2.79 s against 2.93 s with one worker and 3.07 s with two; 1,000
+ * synthetic dumps: 0.88 s against 1.17 and 1.23 s) and always the cheapest in CPU; at 10,000
+ * synthetic dumps workers pay (4.94 s alone, 4.52 s with this pool's worker beside it, 4.27 s with
+ * two). Workers start after 1,000 so that a big share has their help early; with more workers the
+ * start is sooner (inlineFilesFor: divided by the workers; an estimate, more cores could not be
+ * measured here).
+ */
+export const INLINE_FILES = 1000;
+
+/** The 'auto' threshold for `jobs` workers: INLINE_FILES divided among them. */
+export function inlineFilesFor(jobs: number): number {
+  return Math.max(1, Math.round(INLINE_FILES / Math.max(1, jobs)));
+}
+
+/** A file that keeps the main thread longer than this (ms) sends the rest of the scan to workers, where a hang can be stopped. */
+export const INLINE_SLOW_MS = 1000;
+
+/**
+ * 'auto': the first files in this thread, one at a time, with blocking reads (a job runs to its
+ * end without a turn of the event loop: one system call per read, no thread-pool round trip);
+ * once the walk has handed it more than `inlineFiles` (or one file took INLINE_SLOW_MS), worker
+ * threads too. Warm workers parked by an earlier scan of the process are used from the start.
+ * While workers run, this thread still takes a file whenever it has none, if the machine has a
+ * core for it (createPool uses this pool for fewer workers than cores, or on one core): on 2
+ * cores one worker and the main thread were 0.92-0.94x the wall time of one worker alone and
+ * 0.9x its CPU (10,000 synthetic dumps, 2,988 real ones).
+ */
+class AdaptivePool implements JobPool {
+  private threads: ThreadPool | undefined;
+  private submitted = 0;
+  /** Files queued or running in this thread. */
+  private inlineQueued = 0;
+  /** This thread takes no more files (one was too slow). */
+  private stopped = false;
+  /** This thread keeps taking files once workers run: fewer workers than cores. */
+  private readonly shares: boolean;
+  private closed = false;
+  /** The main thread's files run one after the other: the promise of the last one queued. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly script: string,
+    private readonly jobs: number,
+    private readonly timeoutMs: number,
+    private readonly jobOptions: JobOptions,
+    private readonly keepMs: number,
+    private readonly inlineFiles: number,
+  ) {
+    this.shares = jobs < availableParallelism();
+    if ((parked.get(script)?.length ?? 0) > 0) this.startThreads();
+  }
+
+  get mode(): 'threads' | 'inline' {
+    return this.threads ? 'threads' : 'inline';
+  }
+  get size(): number {
+    return this.threads?.size ?? 1;
+  }
+  get capacity(): number {
+    return this.threads ? this.threads.capacity + (this.shares ? 2 : 0) : 4;
+  }
+  get warm(): number {
+    return this.threads?.warm ?? 0;
+  }
+  get readAheadFiles(): number {
+    return this.threads?.readAheadFiles ?? 0;
+  }
+
+  private startThreads(): ThreadPool {
+    return (this.threads ??= new ThreadPool(this.script, this.jobs, this.timeoutMs, this.jobOptions, this.keepMs));
+  }
+
+  run(job: FileJob): Promise<JobOutcome> {
+    if (!this.threads && ++this.submitted > this.inlineFiles) this.startThreads();
+    if (this.threads && (!this.shares || this.inlineQueued > 0 || this.stopped)) return this.threads.run(job);
+    this.inlineQueued++;
+    const out = this.tail.then(async () => {
+      // The scan was abandoned (the consumer stopped iterating): the files still queued are not run.
+      if (this.closed) return failedOutcome({ code: 'Internal', message: 'the scan ended before this file was read' });
+      const t0 = performance.now();
+      try {
+        return await inProcess(job, this.jobOptions, this.timeoutMs);
+      } finally {
+        this.inlineQueued--;
+        if (performance.now() - t0 > INLINE_SLOW_MS) {
+          // A slow file here: the rest go to workers, where a hang can be stopped.
+          this.stopped = true;
+          this.startThreads();
+        }
+      }
+    });
+    this.tail = out.catch(() => undefined);
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.tail;
+    await this.threads?.close();
+  }
 }
 
 interface Pending {
@@ -198,6 +356,8 @@ class ThreadPool implements JobPool {
     private readonly jobOptions: JobOptions,
     private readonly keepMs: number,
   ) {
+    // Workers are a long run: V8's own tier-up budget (the CLI raises it for short runs).
+    defaultTierUp();
     // slowIoMs below the cold threshold lowers it too (slowIoMs 0: read ahead after 8 files).
     this.readAhead = new ReadAhead(jobOptions.coldIoMs ?? Math.min(COLD_IO_MS, jobOptions.slowIoMs ?? COLD_IO_MS));
     for (let i = 0; i < size; i++) this.slots.push(this.attach(adopt(script) ?? this.spawn()));
@@ -208,6 +368,10 @@ class ThreadPool implements JobPool {
     return this.adoptedCount;
   }
   private adoptedCount = 0;
+
+  get capacity(): number {
+    return this.size * (PER_WORKER + 2);
+  }
 
   private spawn(): Worker {
     // Heap limits that keep RSS flat. The young generation was capped at 48 MiB (semi-spaces of

@@ -4,7 +4,6 @@
 // for one file. `ShareScan` is the same engine with the summary (counts and groups) the CLI
 // prints once the iteration ends.
 
-import { isPlausibleTime } from '../analysis/timestamps.js';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -15,9 +14,11 @@ import type { TriageFileOptions } from '../triage-file.js';
 import { PathFilter } from './glob.js';
 import { countEntries, walk, type WalkEntry } from './walk.js';
 import { createPool, type PoolMode } from './pool.js';
-import { PER_WORKER, errorInfo, failedOutcome, type JobOutcome } from './file-job.js';
-import { INDEX_LAYOUT, IndexBusyError, IndexLock, ScanIndex } from './index-db.js';
+import { errorInfo, failedOutcome, type JobOutcome } from './file-job.js';
+import { INDEX_LAYOUT, IndexBusyError, IndexLock, ScanIndex, type ScanStore } from './index-db.js';
+import { LOST_WITHOUT_INDEX, SqliteUnavailableError } from './sqlite.js';
 import { Grouper, type GroupOptions, type ScanGroups } from './group.js';
+import { baseDigest, digestFromOutcome, hostResolver, type HostOf } from './outcome-digest.js';
 import type { DumpDigest, ScanErrorInfo } from './digest.js';
 import type { FoundSymbols, SymbolSource } from '../unwind/sources.js';
 
@@ -30,7 +31,7 @@ export const DEFAULT_HOST_PATTERN = '^([^/]+)/';
 export const INDEX_DIR = '.dumptriage';
 
 export interface ScanOptions extends TriageFileOptions {
-  /** Parallel jobs (worker threads); default: the number of cores. */
+  /** Parallel jobs (worker threads); default: the cores less one, at least one (defaultJobs, pool.ts). */
   jobs?: number;
   /** Follow symbolic links (directory loops are detected). Default false. */
   followSymlinks?: boolean;
@@ -47,7 +48,10 @@ export interface ScanOptions extends TriageFileOptions {
   /**
    * Index file; default `<root>/.dumptriage/index.sqlite`, or, when that folder cannot be
    * created or written (a read-only share), `<cache>/dumptriage/index/<hash of the root's real
-   * path>/index.sqlite` (said once through onWarning); false = in memory, nothing written.
+   * path>/index.sqlite` (said once through onWarning); false = none, nothing written or kept.
+   * The index needs the optional package better-sqlite3: without it the default index is
+   * skipped (said once through onWarning) and an index given by path throws
+   * SqliteUnavailableError (`code: 'SqliteUnavailable'`) at the start of the iteration.
    */
   index?: string | false;
   /** 'full' (default): the index stores each dump's report; 'lean': digests only (see ScanIndex.storeReports). */
@@ -70,8 +74,16 @@ export interface ScanOptions extends TriageFileOptions {
   ordered?: boolean;
   /** Also yield files that are not dumps (ok: false, skipped: true). Default false. */
   includeSkipped?: boolean;
-  /** 'auto' (threads when the compiled worker exists), 'threads' or 'inline'. */
+  /**
+   * 'auto' (default): with fewer workers than cores (the default jobs), the main thread triages
+   * small shares itself, worker threads start once the walk has handed out more than
+   * `inlineFiles` files, the main thread still taking its share; with a worker per core, workers
+   * from the start (in-process when the compiled worker is absent);
+   * 'threads': workers from the start; 'inline': in-process, async reads.
+   */
   workers?: PoolMode;
+  /** 'auto': files the main thread triages alone before worker threads start (default inlineFilesFor(jobs), pool.ts: 1,000 with one worker). */
+  inlineFiles?: number;
   workerScript?: string | URL;
   /** Per-file time limit in ms; default 120 000; 0 = none. */
   timeoutMs?: number;
@@ -188,12 +200,6 @@ export function fingerprint(opts: ScanOptions): string {
   return h.digest('hex').slice(0, 32);
 }
 
-export function hostFromPath(rel: string, pattern: RegExp): string | null {
-  const m = pattern.exec(rel);
-  const host = m?.[1] ?? null;
-  return host ? host : null;
-}
-
 export function defaultIndexPath(root: string): string {
   return join(resolve(root), INDEX_DIR, 'index.sqlite');
 }
@@ -229,23 +235,15 @@ function incr(rec: Record<string, number>, key: string): void {
 export class ShareScan implements AsyncIterable<ScanItem> {
   readonly root: string;
   summary: ScanSummary | undefined;
-  private readonly hostRe: RegExp;
+  private readonly host: HostOf;
 
   constructor(root: string, private readonly opts: ScanOptions = {}) {
     this.root = resolve(root);
     const p = opts.hostPattern ?? DEFAULT_HOST_PATTERN;
-    this.hostRe = typeof p === 'string' ? new RegExp(p, 'i') : p;
+    this.host = hostResolver(typeof p === 'string' ? new RegExp(p, 'i') : p, opts.hostFrom);
   }
 
-  private host(rel: string, dumpHost: string | undefined): { host: string | null; hostSource: 'dump' | 'path' | null } {
-    const from = this.opts.hostFrom ?? 'auto';
-    const pathHost = from === 'dump' ? null : hostFromPath(rel, this.hostRe);
-    if (from !== 'path' && dumpHost) return { host: dumpHost, hostSource: 'dump' };
-    if (pathHost) return { host: pathHost, hostSource: 'path' };
-    return { host: null, hostSource: null };
-  }
-
-  private async openIndex(): Promise<{ index: ScanIndex; path: string | null }> {
+  private async openIndex(): Promise<{ index: ScanStore; path: string | null }> {
     const fp = fingerprint(this.opts);
     if (this.opts.index === false) return { index: ScanIndex.memory(), path: null };
     const explicit = this.opts.index !== undefined;
@@ -260,6 +258,12 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     try {
       return { index: await openAt(path), path };
     } catch (e) {
+      // No better-sqlite3 (an optional dependency): the default index is skipped, with one warning;
+      // an index asked for by path (`index: PATH`) is an error, as any other failure to open it.
+      if (e instanceof SqliteUnavailableError && !explicit) {
+        this.opts.onWarning?.(`scanning without an index: ${e.message}; lost: ${LOST_WITHOUT_INDEX} (--no-index scans the same way without this warning)`);
+        return { index: ScanIndex.memory(), path: null };
+      }
       if (explicit || e instanceof IndexBusyError) throw e;
       const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       if (unwritable(e)) {
@@ -323,7 +327,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     const hasSymbols = triage.symbolPaths !== undefined || triage.symbolPath !== undefined;
     let pool;
     try {
-      pool = createPool({ jobs: o.jobs, mode: o.workers, workerScript: o.workerScript, timeoutMs: o.timeoutMs, keepWorkersMs: o.keepWorkersMs, jobOptions: { triage, triageModule: o.triageModule, ...(o.slowIoMs !== undefined ? { slowIoMs: o.slowIoMs } : {}), ...(o.coldIoMs !== undefined ? { coldIoMs: o.coldIoMs } : {}) } });
+      pool = createPool({ jobs: o.jobs, mode: o.workers, inlineFiles: o.inlineFiles ?? 'auto', workerScript: o.workerScript, timeoutMs: o.timeoutMs, keepWorkersMs: o.keepWorkersMs, jobOptions: { triage, triageModule: o.triageModule, ...(o.slowIoMs !== undefined ? { slowIoMs: o.slowIoMs } : {}), ...(o.coldIoMs !== undefined ? { coldIoMs: o.coldIoMs } : {}) } });
     } catch (e) {
       index.close();
       throw e;
@@ -350,7 +354,6 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     let inflight = 0;
     const finished: Array<[number, Extract<WalkEntry, { kind: 'file' }>, JobOutcome]> = [];
     let wake: (() => void) | undefined;
-    const maxInflight = pool.size * (pool.mode === 'threads' ? PER_WORKER + 2 : 4);
     const ready: ScanItem[] = [];
     const reorder = new Map<number, ScanItem>();
     let nextOut = 0;
@@ -387,17 +390,10 @@ export class ShareScan implements AsyncIterable<ScanItem> {
         reorder.delete(nextOut++);
       }
     };
-    const base = (rel: string, size: number, mtimeMs: number): Pick<DumpDigest, 'rel' | 'size' | 'mtimeMs' | 'time' | 'timeSource'> => ({
-      rel,
-      size,
-      mtimeMs,
-      time: Number.isFinite(mtimeMs) && mtimeMs >= 0 ? new Date(mtimeMs).toISOString() : new Date(0).toISOString(),
-      timeSource: 'mtime',
-    });
     const fromWalk = (e: Exclude<WalkEntry, { kind: 'file' }>): ScanItem => {
       const d: DumpDigest = {
         // A special file's own lstat time (a 1970 date here used to reach --json and the CSV); an unreadable entry has none.
-        ...base(e.rel, 0, e.kind === 'special' ? e.mtimeMs : -1),
+        ...baseDigest(e.rel, 0, e.kind === 'special' ? e.mtimeMs : -1),
         status: e.kind === 'special' ? 'skipped' : 'error',
         ...this.host(e.rel, undefined),
         error: { code: e.code, message: e.kind === 'special' ? e.reason : e.message },
@@ -407,24 +403,13 @@ export class ShareScan implements AsyncIterable<ScanItem> {
     };
     const fromOutcome = (e: Extract<WalkEntry, { kind: 'file' }>, out: JobOutcome): ScanItem => {
       counts.bytesRead += out.bytesRead;
-      let d: DumpDigest;
+      const d = digestFromOutcome(e, out, this.host);
       let bytes: Uint8Array | undefined;
       let json: string | undefined;
       if (out.status === 'ok') {
-        // Object.assign, not one literal with three spreads: V8 builds that literal on a slow path
-        // (~20 µs a file on the main thread, a tenth of a 10,000-dump scan's wall time).
-        d = Object.assign(base(e.rel, e.size, e.mtimeMs), out.digest, { status: 'ok' as const }, this.host(e.rel, out.digest.dumpHost));
-        // A header time of 1972 or next year is no crash time: the file's time stands (time_source mtime).
-        if (out.digest.crashTime && isPlausibleTime(out.digest.crashTime)) {
-          d.time = new Date(Date.parse(out.digest.crashTime)).toISOString();
-          d.timeSource = 'dump';
-        }
         bytes = out.report;
         counts.dumps++;
-      } else {
-        d = Object.assign(base(e.rel, e.size, e.mtimeMs), { status: out.status }, this.host(e.rel, undefined), { error: out.error });
-        if (out.status === 'error' && out.isDump) counts.dumps++;
-      }
+      } else if (out.status === 'error' && out.isDump) counts.dumps++;
       index.put(scanId, d, bytes, out.status === 'ok' || out.cacheable);
       // The text is made only when asked for (--json, scanDumps), once.
       return { path: e.path, digest: d, reused: false, reportJson: () => (json ??= bytes && Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) };
@@ -434,7 +419,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
       for (;;) {
         // The walk stays a bounded distance ahead: files in the pool, results not yet taken, and
         // (--ordered) results held back behind a slow file, so that memory does not grow with the share.
-        while (!walkDone && inflight < maxInflight && ready.length < 256 && reorder.size < MAX_REORDER) {
+        while (!walkDone && inflight < pool.capacity && ready.length < 256 && reorder.size < MAX_REORDER) {
           const n = await walker.next();
           if (n.done) {
             walkDone = true;

@@ -47,18 +47,29 @@
 // lookupsDropped); stats count requests, downloads, bytes, cache hits, negative-cache hits and
 // timeouts. Credentials in server URLs never appear in lookups, progress events or messages.
 
-import http from 'node:http';
-import https from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { SymbolModule } from '../formats/breakpad-sym/store.js';
 import { VERSION } from '../version.js';
-import { CabError, extractCab } from './cab.js';
 import { CacheEscapeError, commit, copyInto, defaultSymbolCacheDir, isInside, markerFresh, markerName, prepareDir, removeQuietly, serverTag, tempPathFor, writeMarker } from './cache.js';
-import { httpGetToFile, type HttpOutcome } from './http.js';
+import type { HttpOutcome } from './http.js';
 import { componentReason, moduleKeys, printable, twoTierPrefix, type FileKey, type LocateKind, type ModuleKeys } from './keys.js';
 import { redactUrl, type SymbolPathEntry } from './symbol-path.js';
 import { checkFile, isCab, readAt, sniff } from './verify.js';
+
+// The HTTP client (node:http, node:https, node:tls, node:zlib) and the CAB reader are loaded with
+// the first download or CAB: every triage imports this module, and loading them cost a run that
+// asks no server ~5 ms of its start-up (issue 19).
+let httpLoaded: Promise<typeof import('./http.js')> | undefined;
+let cabLoaded: typeof import('./cab.js') | undefined;
+function httpModule(): Promise<typeof import('./http.js')> {
+  return (httpLoaded ??= import('./http.js'));
+}
+async function cabModule(): Promise<typeof import('./cab.js')> {
+  return (cabLoaded ??= await import('./cab.js'));
+}
 
 export type { LocateKind } from './keys.js';
 
@@ -256,7 +267,9 @@ export class SymbolLocator {
   private readonly servers = new Map<string, ServerState>();
   private allowedRoots: Promise<string[]> | undefined;
   private readonly gate: Gate;
-  private readonly agents: { http: http.Agent; https: https.Agent };
+  /** Kept-alive connections, made with the first download. */
+  private agents: Promise<{ http: HttpAgent; https: HttpsAgent }> | undefined;
+  private agentsMade: { http: HttpAgent; https: HttpsAgent } | undefined;
   private readonly o: Required<Omit<SymbolLocatorOptions, 'onProgress' | 'cacheDir' | 'env'>> & Pick<SymbolLocatorOptions, 'onProgress'>;
 
   constructor(entries: readonly SymbolPathEntry[], options: SymbolLocatorOptions = {}) {
@@ -276,10 +289,6 @@ export class SymbolLocator {
     };
     this.defaultCacheDir = resolve(options.cacheDir ?? defaultSymbolCacheDir(options.env ?? process.env));
     this.gate = new Gate(this.o.concurrency);
-    this.agents = {
-      http: new http.Agent({ keepAlive: true, maxSockets: this.o.concurrency }),
-      https: new https.Agent({ keepAlive: true, maxSockets: this.o.concurrency }),
-    };
     this.entries = entries.map((e) => this.resolveEntry(e));
   }
 
@@ -297,8 +306,10 @@ export class SymbolLocator {
 
   /** Closes kept-alive connections (call once done; idle sockets do not hold the process open). */
   async close(): Promise<void> {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    await this.agents?.catch(() => undefined);
+    this.agentsMade?.http.destroy();
+    this.agentsMade?.https.destroy();
+    this.agents = this.agentsMade = undefined;
   }
 
   private record(l: LocatorLookup): void {
@@ -520,7 +531,7 @@ export class SymbolLocator {
     const tmp = tempPathFor(target);
     try {
       await prepareDir(outRoot, target);
-      await extractCab(cab, key.file, tmp, this.o.maxFileBytes);
+      await (await cabModule()).extractCab(cab, key.file, tmp, this.o.maxFileBytes);
       const c = await checkFile(tmp, ctx.keys.kind, ctx.keys.expect);
       if (!c.ok) {
         ctx.log({ location: cab, result: c.result, reason: `decompressed: ${c.reason}` });
@@ -538,7 +549,7 @@ export class SymbolLocator {
   }
 
   private cabFailure(err: unknown): { result: LocatorLookupResult; reason: string } {
-    if (err instanceof CabError) return { result: err.code === 'CabUnsupported' ? 'error' : err.code === 'CabTooLarge' ? 'rejected' : 'corrupt', reason: err.message };
+    if (cabLoaded && err instanceof cabLoaded.CabError) return { result: err.code === 'CabUnsupported' ? 'error' : err.code === 'CabTooLarge' ? 'rejected' : 'corrupt', reason: err.message };
     if (err instanceof CacheEscapeError) return { result: 'rejected', reason: err.message };
     return { result: 'error', reason: `cannot decompress (${errnoOf(err)})` };
   }
@@ -640,13 +651,18 @@ export class SymbolLocator {
       const event = { kind: ctx.keys.kind, module: ctx.keys.label, url: display };
       this.progress({ type: 'download-start', ...event });
       const limit = what === 'ptr' ? MAX_POINTER_BYTES : what === 'index2' ? MAX_INDEX2_BYTES : this.o.maxFileBytes;
+      const { httpGetToFile } = await httpModule();
+      this.agents ??= Promise.all([import('node:http'), import('node:https')]).then(
+        ([{ Agent: Http }, { Agent: Https }]) => (this.agentsMade = { http: new Http({ keepAlive: true, maxSockets: this.o.concurrency }), https: new Https({ keepAlive: true, maxSockets: this.o.concurrency }) }),
+      );
+      const agents = await this.agents;
       const outcome = await httpGetToFile(url, dest ?? '', {
         connectTimeoutMs: this.o.connectTimeoutMs,
         totalTimeoutMs: this.o.totalTimeoutMs,
         maxBytes: limit,
         maxRedirects: this.o.maxRedirects,
         userAgent: this.o.userAgent,
-        agents: this.agents,
+        agents,
         discard: dest === null,
         onRequest: () => void this.stats.requests++,
         onBytes: (bytes, expectedBytes) => {
@@ -833,12 +849,12 @@ export class SymbolLocator {
   private async fromDownloadedCab(cabTmp: string, url: URL, key: FileKey, finalPath: string, ctx: SearchContext): Promise<{ ok: true } | { ok: false; remember: boolean; reason: string }> {
     const out = tempPathFor(finalPath);
     try {
-      await extractCab(cabTmp, key.file, out, this.o.maxFileBytes);
+      await (await cabModule()).extractCab(cabTmp, key.file, out, this.o.maxFileBytes);
     } catch (err) {
       await removeQuietly(out);
       const f = this.cabFailure(err);
       ctx.log({ location: redactUrl(url), ...f });
-      return { ok: false, remember: err instanceof CabError, reason: f.reason };
+      return { ok: false, remember: cabLoaded !== undefined && err instanceof cabLoaded.CabError, reason: f.reason };
     } finally {
       await removeQuietly(cabTmp);
     }

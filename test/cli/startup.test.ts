@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fastAnalyzeArgs } from '../../src/cli/main.js';
+import { fastAnalyzeArgs, fastScanArgs } from '../../src/cli/main.js';
+import { scanCommand } from '../../src/cli/commands/scan.js';
 import { VERSION } from '../../src/version.js';
 import { BUILT_CLI } from '../helpers/built-cli.js';
 import { cli } from '../helpers/cli.js';
@@ -30,6 +31,34 @@ describe('the fast path of dumptriage FILE...', () => {
       const fast = await cli(...argv);
       const slow = await cli('analyze', ...argv);
       expect(fast, argv.join(' ')).toEqual(slow);
+    }
+  });
+});
+
+describe('the fast path of dumptriage scan DIR', () => {
+  it('gives the scan command exactly the arguments yargs gives it', async () => {
+    const { default: yargs } = await import('yargs');
+    const viaYargs = async (argv: string[]): Promise<Record<string, unknown>> => {
+      let got: Record<string, unknown> | undefined;
+      await yargs(argv)
+        .scriptName('dumptriage')
+        .strict()
+        .command(scanCommand.command as string, scanCommand.describe, scanCommand.builder, (a) => {
+          got = a as Record<string, unknown>;
+        })
+        .parseAsync();
+      return got!;
+    };
+    for (const argv of [['scan', FIX], ['scan', '--no-index', FIX], ['scan', FIX, '--json', '--strict', '--ordered'], ['scan', '--rescan', '--no-wait', '--deep', '--experimental', '--offline', '--follow-symlinks', FIX]]) {
+      const fast = fastScanArgs(argv);
+      expect(fast, argv.join(' ')).toBeDefined();
+      expect(fast, argv.join(' ')).toEqual(await viaYargs(argv));
+    }
+  });
+
+  it('leaves everything else to yargs', () => {
+    for (const argv of [['scan'], ['scan', FIX, FIX], ['scan', '-j', '2', FIX], ['scan', '--jobs', '2', FIX], ['scan', '--jobs=2', FIX], ['scan', '--csv', 'x.csv', FIX], ['scan', '--nosuch', FIX], ['scan', '--help'], ['scan', '--', FIX], ['dump', FIX]]) {
+      expect(fastScanArgs(argv), argv.join(' ')).toBeUndefined();
     }
   });
 });

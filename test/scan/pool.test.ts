@@ -4,14 +4,14 @@
 // switch from blocking to async reads when the share is slow.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { ShareScan, type ScanItem, type ScanOptions } from '../../src/scan/scan.js';
 import { IoMeter } from '../../src/scan/read-ahead.js';
-import { releaseWorkers, workerExecArgv } from '../../src/scan/pool.js';
+import { defaultJobs, releaseWorkers, workerExecArgv } from '../../src/scan/pool.js';
 import { appCrash } from '../synth/crash.js';
 import { FAKE_TRIAGE, Share, standIn } from './share.js';
 
@@ -199,3 +199,77 @@ console.log(s.ok, s.warmWorkers);`, real],
 function synthCrash(i: number): Uint8Array {
   return appCrash({ module: `m${i % 3}.dll`, base: 0x7ff600000000n + BigInt(i % 3) * 0x100000n, timestamp: 1_711_000_000 + i * 60 });
 }
+
+describe('the default number of workers, and small shares triaged in the main thread', () => {
+  it('--jobs defaults to the cores less one, at least one (one worker on two cores)', () => {
+    expect([defaultJobs(1), defaultJobs(2), defaultJobs(4), defaultJobs(16)]).toEqual([1, 1, 3, 15]);
+    expect(defaultJobs()).toBe(Math.max(1, availableParallelism() - 1));
+  });
+
+  it.skipIf(!existsSync(WORKER_JS))('a scan without --jobs starts defaultJobs() workers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-jobs-'));
+    try {
+      for (let i = 0; i < 4; i++) writeFileSync(join(dir, `m${i}.dmp`), synthCrash(i));
+      const scan = new ShareScan(dir, { index: false, workers: 'threads', workerScript: WORKER_JS, keepWorkersMs: 0 });
+      for await (const _ of scan);
+      expect(scan.summary!).toMatchObject({ mode: 'threads', jobs: defaultJobs(), ok: 4 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  describe.skipIf(!existsSync(WORKER_JS))("'auto': the main thread first, workers once the walk has found more than inlineFiles", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-auto-'));
+    for (const host of ['HOST0', 'HOST1']) mkdirSync(join(dir, host));
+    for (let i = 0; i < 20; i++) writeFileSync(join(dir, `HOST${i % 2}`, `m${String(i).padStart(2, '0')}.dmp`), synthCrash(i));
+    // a file that is no dump, and a truncated one: their outcomes must match too
+    writeFileSync(join(dir, 'notes.txt'), 'not a dump');
+    writeFileSync(join(dir, 'cut.dmp'), synthCrash(99).subarray(0, 20));
+    afterAll(async () => {
+      await releaseWorkers();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const run = async (opts: ScanOptions) => {
+      const scan = new ShareScan(dir, { index: false, ordered: true, includeSkipped: true, workerScript: WORKER_JS, keepWorkersMs: 0, now: '2024-03-22T00:00:00Z', ...opts });
+      const out: Array<{ digest: unknown; report: string | undefined }> = [];
+      for await (const it of scan) out.push({ digest: it.digest, report: it.reportJson() });
+      const { mode, jobs, warmWorkers, readAhead, durationMs, ...rest } = scan.summary!;
+      return { out, mode, jobs, warmWorkers, rest };
+    };
+
+    it('a small share stays in the main thread and gives exactly what the workers give', async () => {
+      await releaseWorkers();
+      const main = await run({ workers: 'auto' });
+      const threads = await run({ workers: 'threads', jobs: 2 });
+      expect([main.mode, main.jobs, main.warmWorkers]).toEqual(['inline', 1, 0]);
+      expect(threads.mode).toBe('threads');
+      expect(main.out).toHaveLength(22);
+      expect(main.out).toEqual(threads.out);
+      expect(main.rest).toEqual(threads.rest);
+      expect(main.rest).toMatchObject({ ok: 20, failed: 1, skipped: 1 });
+    }, 60_000);
+
+    it('past inlineFiles the rest goes to a worker thread (the main thread beside it), with the same results', async () => {
+      await releaseWorkers();
+      const main = await run({ workers: 'auto' });
+      const mixed = await run({ workers: 'auto', inlineFiles: 5, jobs: 1 });
+      expect([mixed.mode, mixed.jobs]).toEqual(['threads', 1]);
+      expect(mixed.out).toEqual(main.out);
+      expect(mixed.rest).toEqual(main.rest);
+    }, 60_000);
+
+    it.skipIf(availableParallelism() < 2)('a worker per core (--jobs N >= cores) starts the workers at once, as before', async () => {
+      await releaseWorkers();
+      const all = await run({ workers: 'auto', jobs: availableParallelism() });
+      expect([all.mode, all.jobs]).toEqual(['threads', availableParallelism()]);
+    }, 60_000);
+
+    it('warm workers parked by an earlier scan of the process are used at once', async () => {
+      await releaseWorkers();
+      await run({ workers: 'threads', jobs: 1, keepWorkersMs: 60_000 });
+      const again = await run({ workers: 'auto', jobs: 1 });
+      expect([again.mode, again.warmWorkers]).toEqual(['threads', 1]);
+      await releaseWorkers();
+    }, 60_000);
+  });
+});

@@ -1,12 +1,17 @@
 // The main thread's read-ahead for a cold cache: when it turns on, what it reads, what it skips,
-// and that a file it cannot read is left for the worker (no throw, no unhandled rejection).
+// and that a file it cannot read is left for the worker (no throw, no unhandled rejection); and
+// that only block reads, not a busy machine's waits, make a share cold (diskStall).
 
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { COLD_IO_MS, ReadAhead, stallMs } from '../../src/scan/read-ahead.js';
-import { SyncFileSource } from '../../src/reader/byte-source.js';
+import { join, resolve } from 'node:path';
+import { COLD_IO_MS, ReadAhead, diskStall, stallMs } from '../../src/scan/read-ahead.js';
+import { ShareScan } from '../../src/scan/scan.js';
+import { appCrash } from '../synth/crash.js';
+import { SyncFileSource } from '../../src/reader/file-source.js';
+
+const WORKER_JS = resolve(__dirname, '..', '..', 'dist', 'src', 'scan', 'worker.js');
 
 const settle = (ra: ReadAhead, n: number) =>
   new Promise<void>((resolve, reject) => {
@@ -94,4 +99,46 @@ describe('stallMs: the blocked time a warm cache does not explain', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('diskStall: a stall counts only when the process read from a block device meanwhile', () => {
+  it('zeroes a stall the page cache explains, keeps one with block reads, and keeps every stall where the counter is blind', () => {
+    let blocks = 100;
+    const counter = () => blocks;
+    const local = () => false;
+    const network = () => true;
+    diskStall(0, '/x/a.dmp', counter, local); // sets the thread's last reading
+    // a busy machine: blocked 0.4 ms beyond a cached read's cost, no block read: the page cache served it
+    expect(diskStall(0.4, '/x/a.dmp', counter, local)).toBe(0);
+    // the next file read 16 blocks from the disk: a cold file
+    blocks += 16;
+    expect(diskStall(0.4, '/x/b.dmp', counter, local)).toBe(0.4);
+    // a network mount (or FUSE, a VM shared folder, not Linux): its waits never move the counter
+    expect(diskStall(3, '/mnt/nfs/c.dmp', counter, network)).toBe(3);
+    // no stall stays no stall; an unreadable counter leaves the stall as it was
+    expect(diskStall(0, '/x/d.dmp', counter, local)).toBe(0);
+    expect(
+      diskStall(0.4, '/x/e.dmp', () => {
+        throw new Error('no getrusage');
+      }, local),
+    ).toBe(0.4);
+  });
+});
+
+describe.skipIf(!existsSync(WORKER_JS))('a warm share is not read ahead', () => {
+  it('readAhead 0 even with the cold threshold at 1 µs (every warm file stalls a few µs; none reads a block)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dt-warm-ra-'));
+    try {
+      // Just written: in the page cache.
+      for (let i = 0; i < 96; i++) writeFileSync(join(dir, `m${String(i).padStart(2, '0')}.dmp`), appCrash({ module: `m${i % 3}.dll`, base: 0x7ff600000000n + BigInt(i % 3) * 0x100000n, timestamp: 1_711_000_000 + i * 60 }));
+      // The blocked time beyond a cached read's cost is a few µs per file here (more on a busy
+      // machine): judged on it alone, a threshold of 1 µs calls this share cold after 8 files.
+      const scan = new ShareScan(dir, { index: false, workers: 'threads', workerScript: WORKER_JS, jobs: 2, keepWorkersMs: 0, coldIoMs: 0.001 });
+      for await (const _ of scan);
+      expect(scan.summary!.ok).toBe(96);
+      expect(scan.summary!.readAhead).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

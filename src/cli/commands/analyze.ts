@@ -53,8 +53,9 @@ export const analyzeCommand: CommandDef = {
     const symbolOpts = symbolCliOptions(args, io, 'dumptriage');
     if (symbolOpts === null) return EXIT.usage;
     if (symbolOpts.symbolPaths || symbolOpts.symbolPath) (await import('../../triage-file.js')).setSymbolProgressListener(symbolProgressPrinter(io, 'dumptriage'));
-    // Loaded here, not at start-up: `dumptriage scan` and `--help` need none of the decoders.
-    const [{ triageFile }, { toJson }, { renderHuman }, { renderBrief }] = await Promise.all([import('../../index.js'), import('../render/json.js'), import('../render/human.js'), import('../render/verdict.js')]);
+    // Loaded here, not at start-up: `dumptriage scan` and `--help` need none of the decoders. (From
+    // triage-file.js, not the package entry, which also loads the scan: its index, pool, walk.)
+    const [{ triageFile }, { toJson }, { renderHuman }, { renderBrief }] = await Promise.all([import('../../triage-file.js'), import('../render/json.js'), import('../render/human.js'), import('../render/verdict.js')]);
     const color = useColor(args.color as boolean | undefined, io);
     let code: number = EXIT.ok;
     for (const file of files) {

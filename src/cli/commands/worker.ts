@@ -22,7 +22,7 @@ export const workerCommand: CommandDef = {
   builder: (y) =>
     withAnalysisOptions(y)
       .option('db', { type: 'string', describe: DB_OPTION_DESCRIPTION })
-      .option('jobs', { alias: 'j', type: 'number', describe: 'parallel worker threads (default: all cores)' })
+      .option('jobs', { alias: 'j', type: 'number', describe: 'parallel worker threads (default: the cores less one, at least one)' })
       .option('once', { type: 'boolean', default: false, describe: 'stop once nothing is queued, running or waiting for a retry' })
       .option('path-map', { type: 'string', requiresArg: true, describe: 'FROM=TO: the share is at TO here where the database says FROM (repeatable)' })
       .option('lease', { type: 'number', default: 30, describe: 'seconds a claimed job stays ours without a heartbeat (a dead worker\'s jobs come back after it)' })
