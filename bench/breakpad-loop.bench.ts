@@ -16,7 +16,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORPUS, HAVE_CORPUS, PROJECT_ROOT } from '../test/helpers/corpus.js';
-import { benchDump } from './share-lib.js';
+import { benchDump, childCpu } from './share-lib.js';
 
 const FILES = Number(process.env.BENCH_BREAKPAD_FILES ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -26,17 +26,6 @@ const STACKWALK = process.env.BREAKPAD_STACKWALK ?? resolve(PROJECT_ROOT, '..', 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
-}
-
-let lastChildrenCpu = 0;
-/** CPU (ms) of the children waited for since the last call: cutime + cstime of /proc/self/stat (Linux, 10 ms ticks). */
-function childCpu(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ms = (Number(fields[13]) + Number(fields[14])) * 10;
-  const d = ms - lastChildrenCpu;
-  lastChildrenCpu = ms;
-  return d;
 }
 
 function timed(fn: () => void): { wall: number; cpu: number } {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import { CORPUS, HAVE_CORPUS } from '../test/helpers/corpus.js';
-import { benchDump } from './share-lib.js';
+import { benchDump, childCpu } from './share-lib.js';
 
 const self = fileURLToPath(import.meta.url);
 const here = join(self, '..');
@@ -60,17 +60,6 @@ function runChild(mode: string, dir: string): { wall: number; cpu: number } {
   const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`${mode} ${dir}: exit ${r.status}: ${r.stderr}`);
   return { wall, cpu: childCpu() };
-}
-
-let lastChildrenCpu = 0;
-/** CPU (ms) of the children waited for since the last call: cutime + cstime of /proc/self/stat (Linux, 10 ms ticks). */
-function childCpu(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ms = (Number(fields[13]) + Number(fields[14])) * 10;
-  const d = ms - lastChildrenCpu;
-  lastChildrenCpu = ms;
-  return d;
 }
 
 const root = mkdtempSync(join(tmpdir(), 'dumptriage-breakeven-'));

@@ -2,6 +2,7 @@
 // suites of deferred (async) contenders, each sample a full pass.
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import Benchmark from 'benchmark';
 import { SynthMinidump } from '../test/synth/minidump.js';
 
@@ -89,4 +90,15 @@ export function benchDump(i: number, stackBytes = 0x800): Uint8Array {
     .addThread({ id: 101, context: { rip: 0x7ff800009000n, rsp: 0x9000n }, stack: { start: 0x9000n, bytes: stack } })
     .addException({ threadId: 100, code: 0xc0000005, address: base + 0x1234n, parameters: [0n, 0x10n] })
     .build();
+}
+
+let lastChildrenCpu = 0;
+/** CPU (ms) of the children waited for since the last call: cutime + cstime of /proc/self/stat (Linux, 10 ms ticks). */
+export function childCpu(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ms = (Number(fields[13]) + Number(fields[14])) * 10;
+  const d = ms - lastChildrenCpu;
+  lastChildrenCpu = ms;
+  return d;
 }

@@ -67,10 +67,12 @@ export function isConnectionError(e: unknown): boolean {
   const code = typeof err?.code === 'string' ? err.code : '';
   // SQLSTATE class 08 (connection exception), 57P01-57P03 (admin shutdown, crash shutdown,
   // cannot connect now), and the socket errors node reports.
-  if (/^08/.test(code) || /^57P0[1-3]$/.test(code)) return true;
+  // 53300 (too many connections: a restarting server's slots not yet free), 57P04-05.
+  if (/^08/.test(code) || /^57P0[1-5]$/.test(code) || code === '53300') return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'].includes(code)) return true;
   const m = typeof err?.message === 'string' ? err.message : '';
-  return /Connection terminated|connection is closed|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(m);
+  if ((e as { errors?: unknown[] })?.errors?.some?.((x) => isConnectionError(x))) return true; // AggregateError of a connect
+  return /Connection terminated|connection is closed|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect|the database system is (shutting down|starting up|not yet accepting|in recovery)|terminating connection/i.test(m);
 }
 
 /** The message of a database error, without anything that could hold a credential. */

@@ -107,7 +107,7 @@ describe.skipIf(!cluster)('scan --db and worker --db', () => {
     // Its connections dropped by the server, then the server away for a moment (a restart).
     expect(Number(await q(name, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'dumptriage-worker'"))).toBeGreaterThan(0);
     await cluster!.restart();
-    expect(await w.exit).toBe(0);
+    expect(await w.exit, w.stderr()).toBe(0);
     expect(w.stderr()).toMatch(/database connection lost .*; reconnecting/);
     expect(w.stderr()).toMatch(/database connection back/);
     expect(await q(name, "SELECT count(*) FROM dt_jobs WHERE state = 'done'")).toBe('1500');
