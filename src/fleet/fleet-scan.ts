@@ -7,7 +7,7 @@
 import { join, resolve } from 'node:path';
 import type { DumpDigest } from '../scan/digest.js';
 import { PathFilter } from '../scan/glob.js';
-import { baseDigest, hostResolver } from '../scan/outcome-digest.js';
+import { hostResolver, walkEntryDigest } from '../scan/outcome-digest.js';
 import { DEFAULT_HOST_PATTERN, INDEX_DIR } from '../scan/scan.js';
 import { walk } from '../scan/walk.js';
 import type { FileFound, PgStore } from './pg-store.js';
@@ -86,14 +86,8 @@ export async function enqueueShare(store: PgStore, rootDir: string, opts: FleetS
     if (e.kind === 'file') batch.push({ path: e.path, root, rel: e.rel, size: e.size, mtimeMs: e.mtimeMs });
     else {
       if (e.kind === 'error') walkErrors++;
-      const mtimeMs = e.kind === 'special' ? e.mtimeMs : -1;
-      const digest: DumpDigest = {
-        ...baseDigest(e.rel, 0, mtimeMs),
-        status: e.kind === 'special' ? 'skipped' : 'error',
-        ...hostOf(e.rel, undefined),
-        error: { code: e.code, message: e.kind === 'special' ? e.reason : e.message },
-      };
-      odd.push({ file: { path: e.path, root, rel: e.rel, size: 0, mtimeMs }, digest });
+      const digest = walkEntryDigest(e, hostOf);
+      odd.push({ file: { path: e.path, root, rel: e.rel, size: 0, mtimeMs: digest.mtimeMs }, digest });
     }
     if (batch.length >= batchSize || odd.length >= batchSize) await flush();
   }

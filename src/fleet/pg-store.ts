@@ -287,37 +287,17 @@ export class PgStore {
    * worker's; false (nothing written) when it is not.
    */
   async complete(job: ClaimedJob, workerId: string, d: DumpDigest, report: string | null): Promise<boolean> {
-    return this.tx(async (c) => {
-      await c.query(
-        `UPDATE dt_files SET status = $2, host = $3, bucket = $4, time = $5, digest = $6, report = $7,
-           analyses = CASE WHEN result_size = $8 AND result_mtime_ms = $9 THEN analyses + 1 ELSE 1 END,
-           result_size = $8, result_mtime_ms = $9, size = $8, mtime_ms = $9, analysed_at = now(), analysed_by = $10
-         WHERE path = $1`,
-        [job.path, d.status, d.host, d.bucketId ?? null, d.time, JSON.stringify(d), report, job.size, job.mtimeMs, workerId],
-      );
-      const done = await c.query(
-        `UPDATE dt_jobs SET state = 'done', finished_at = now(), claimed_by = NULL, claim = NULL, lease_until = NULL, last_error = NULL, size = $3, mtime_ms = $4
-         WHERE path = $1 AND claim = $2 AND state = 'running'`,
-        [job.path, job.claim, job.size, job.mtimeMs],
-      );
-      if (done.rowCount !== 1) throw new ClaimLost();
-      await c.query('UPDATE dt_workers SET done = done + 1 WHERE id = $1', [workerId]);
-      return true;
-    }).catch((e: unknown) => {
-      if (e instanceof ClaimLost) return false;
-      throw e;
-    });
+    return (await this.completeMany([{ job, digest: d, report }], workerId))[0]!;
   }
 
   /**
    * complete() for several jobs in one transaction (a worker's group commit): one round trip
    * for the files, one for the jobs. When a claim of the batch is no longer ours, the batch is
-   * rolled back and each job completed alone, so that only that one is dropped. Returns, per
-   * job, whether its result was stored.
+   * rolled back and (for more than one job) each job completed alone, so that only that one is
+   * dropped. Returns, per job, whether its result was stored.
    */
   async completeMany(items: ReadonlyArray<{ job: ClaimedJob; digest: DumpDigest; report: string | null }>, workerId: string): Promise<boolean[]> {
     if (items.length === 0) return [];
-    if (items.length === 1) return [await this.complete(items[0]!.job, workerId, items[0]!.digest, items[0]!.report)];
     const sorted = [...items].sort((a, b) => (a.job.path < b.job.path ? -1 : a.job.path > b.job.path ? 1 : 0));
     const col = <T>(f: (i: (typeof sorted)[number]) => T): T[] => sorted.map(f);
     const all = await this.tx(async (c) => {
@@ -355,8 +335,9 @@ export class PgStore {
       throw e;
     });
     if (all) return items.map(() => true);
+    if (items.length === 1) return [false];
     const out: boolean[] = [];
-    for (const i of items) out.push(await this.complete(i.job, workerId, i.digest, i.report));
+    for (const i of items) out.push((await this.completeMany([i], workerId))[0]!);
     return out;
   }
 

@@ -4,6 +4,7 @@
 import { isPlausibleTime } from '../analysis/timestamps.js';
 import type { DumpDigest } from './digest.js';
 import type { JobOutcome } from './file-job.js';
+import type { WalkEntry } from './walk.js';
 
 /** Where a digest's host comes from, given the dump's own host name (if any). */
 export type HostOf = (rel: string, dumpHost: string | undefined) => Pick<DumpDigest, 'host' | 'hostSource'>;
@@ -31,6 +32,17 @@ export function digestFromOutcome(file: { rel: string; size: number; mtimeMs: nu
     d.timeSource = 'dump';
   }
   return d;
+}
+
+/** The digest of a walk entry that is no file to read: a special file (skipped), or one the walk could not stat or list (error). */
+export function walkEntryDigest(e: Exclude<WalkEntry, { kind: 'file' }>, hostOf: HostOf): DumpDigest {
+  return {
+    // A special file's own lstat time (a 1970 date here used to reach --json and the CSV); an unreadable entry has none.
+    ...baseDigest(e.rel, 0, e.kind === 'special' ? e.mtimeMs : -1),
+    status: e.kind === 'special' ? 'skipped' : 'error',
+    ...hostOf(e.rel, undefined),
+    error: { code: e.code, message: e.kind === 'special' ? e.reason : e.message },
+  };
 }
 
 /** The host of a file: the dump's own name (unless `from` is 'path'), else the path's (unless 'dump'). */

@@ -18,7 +18,7 @@ import { errorInfo, failedOutcome, type JobOutcome } from './file-job.js';
 import { INDEX_LAYOUT, IndexBusyError, IndexLock, ScanIndex, type ScanStore } from './index-db.js';
 import { LOST_WITHOUT_INDEX, SqliteUnavailableError } from './sqlite.js';
 import { Grouper, type GroupOptions, type ScanGroups } from './group.js';
-import { baseDigest, digestFromOutcome, hostResolver, type HostOf } from './outcome-digest.js';
+import { digestFromOutcome, hostResolver, walkEntryDigest, type HostOf } from './outcome-digest.js';
 import type { DumpDigest, ScanErrorInfo } from './digest.js';
 import type { FoundSymbols, SymbolSource } from '../unwind/sources.js';
 
@@ -391,13 +391,7 @@ export class ShareScan implements AsyncIterable<ScanItem> {
       }
     };
     const fromWalk = (e: Exclude<WalkEntry, { kind: 'file' }>): ScanItem => {
-      const d: DumpDigest = {
-        // A special file's own lstat time (a 1970 date here used to reach --json and the CSV); an unreadable entry has none.
-        ...baseDigest(e.rel, 0, e.kind === 'special' ? e.mtimeMs : -1),
-        status: e.kind === 'special' ? 'skipped' : 'error',
-        ...this.host(e.rel, undefined),
-        error: { code: e.code, message: e.kind === 'special' ? e.reason : e.message },
-      };
+      const d = walkEntryDigest(e, this.host);
       index.put(scanId, d, undefined, false);
       return { path: e.path, digest: d, reused: false, reportJson: () => undefined };
     };
